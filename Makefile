@@ -51,9 +51,10 @@ demo: install ## run the main job: `heptorch demo`, writing ./heptorch_demo/
 
 shot: ## headless-Chromium screenshot of docs/index.html into shots/index.png
 	@test -f docs/index.html || { echo "docs/index.html missing: run make docs first"; exit 1; }
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium"; apt-get update -qq && apt-get install -y -qq chromium; }
 	mkdir -p shots
 	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,2000 \
-	  --screenshot=shots/index.png "file://$(CURDIR)/docs/index.html"
+	  --screenshot=shots/index.png "file://$(CURDIR)/docs/index.html" 2>/dev/null
 	@echo "wrote shots/index.png"
 
 clean: ## remove build products (keeps the venv)

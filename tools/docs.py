@@ -157,7 +157,7 @@ def main():
     readme(cfg, proc)
     if a.what == 'readme': return
     rename_to_output_files(proc)
-    r = subprocess.run(['smalldocs', 'render', str(proc)], capture_output=True, text=True)
+    r = subprocess.run([str(Path(sys.executable).parent / 'smalldocs'), 'render', str(proc)], capture_output=True, text=True)
     print((r.stdout + r.stderr)[-3000:])
     if r.returncode: sys.exit(f"smalldocs render failed with exit code {r.returncode}")
     broken = [l for l in (r.stdout + r.stderr).splitlines() if 'broken link' in l]
