@@ -10,6 +10,9 @@ each notebook is executed in full so that its outputs and plots are fresh, and `
     python tools/docs.py readme   # README.md from nbs/index.ipynb only
 """
 import argparse, os, shutil, subprocess, sys, time, json
+# Notebooks run side by side (one per core): one BLAS/OpenMP thread each, or torch's threads fight over
+# the cores and small models train many times slower. Must be set before anything imports torch.
+os.environ.setdefault('OMP_NUM_THREADS', '1')
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 

@@ -5,6 +5,9 @@ with one line `notebooks: N passed, M failed`. Exits 1 if any notebook fails.
     python tools/run_tests.py [--n_workers 2] [--path nbs/03_learner.ipynb] [--flags slow]
 """
 import argparse, os, sys, time
+# Notebooks run side by side (one per core): one BLAS/OpenMP thread each, or torch's threads fight over
+# the cores and small models train many times slower. Must be set before anything imports torch.
+os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 from fastcore.parallel import parallel
 from nbdev.config import get_config
