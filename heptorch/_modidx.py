@@ -93,5 +93,7 @@ d = { 'settings': { 'branch': 'main',
                                                                                      'heptorch/stats/profile.py'),
                                         'heptorch.stats.profile.profile_scan': ( 'stats.profile.html#profile_scan',
                                                                                  'heptorch/stats/profile.py')},
+            'heptorch.stats.pyhf': { 'heptorch.stats.pyhf.to_pyhf': ('stats.pyhf.html#to_pyhf', 'heptorch/stats/pyhf.py'),
+                                     'heptorch.stats.pyhf.write_pyhf': ('stats.pyhf.html#write_pyhf', 'heptorch/stats/pyhf.py')},
             'heptorch.testing': { 'heptorch.testing.toy_sig_bkg': ('testing.html#toy_sig_bkg', 'heptorch/testing.py'),
                                   'heptorch.testing.toy_xyw': ('testing.html#toy_xyw', 'heptorch/testing.py')}}}
