@@ -44,7 +44,8 @@ def train(lam, a, seed):
     set_seed(seed)
     model = classifier()
     adv = MixtureDensityNetwork(n_components=5, hidden=(20, 20))
-    cb = PivotCallback(adv, lam=lam, n_adv_steps=a.adv_steps, adv_lr=a.adv_lr, pretrain_clf=a.pre_f, pretrain_adv=a.pre_r)
+    cb = PivotCallback(adv, lam=lam, n_adv_steps=a.adv_steps, adv_lr=a.adv_lr, pretrain_clf=a.pre_f, pretrain_adv=a.pre_r,
+                       adv_bs=a.adv_bs or None)
     learn = Learner(model, dls, WeightedBCEWithLogits(), lr=a.lr, cbs=[cb])
     t0 = time.perf_counter()
     learn.fit(a.pre_f + a.pre_r + a.adv_epochs)
@@ -71,7 +72,9 @@ def main():
     ap.add_argument('--bs', type=int, default=256)
     ap.add_argument('--lr', type=float, default=1e-3)
     ap.add_argument('--adv-lr', type=float, default=5e-3)
+    ap.add_argument('--adv-bs', type=int, default=0, help='fresh adversary batch size (0: train the adversary on the classifier batch)')
     ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--tag', default='', help='suffix for the output files (for trial runs)')
     a = ap.parse_args()
     if 0. not in a.lams or 50. not in a.lams: raise SystemExit("--lams must include 0 and 50")
     OUT.mkdir(parents=True, exist_ok=True)
@@ -104,14 +107,14 @@ def main():
            'wall_s': time.perf_counter() - t_start,
            'settings': vars(a), 'per_lambda': {str(k): {kk: vv for kk, vv in v.items() if kk != 'ams'} for k, v in res.items()}}
     out['per_lambda'] = json.loads(json.dumps(out['per_lambda'], default=float))
-    (OUT / 'pivot_toy.json').write_text(json.dumps(out, indent=2, default=float))
-    (OUT / 'pivot_toy_ams.json').write_text(json.dumps({str(k): v['ams'] for k, v in res.items()}, default=float))
+    (OUT / f'pivot_toy{a.tag}.json').write_text(json.dumps(out, indent=2, default=float))
+    (OUT / f'pivot_toy{a.tag}_ams.json').write_text(json.dumps({str(k): v['ams'] for k, v in res.items()}, default=float))
 
     fig = plot_outputs_by_z({f'λ = {0:g}': scores[0.], f'λ = {50:g}': scores[50.]})
-    fig.savefig(OUT / 'pivot_toy_outputs.png', dpi=110)
+    fig.savefig(OUT / f'pivot_toy{a.tag}_outputs.png', dpi=110)
     fig = plot_losses({'classifier $L_f$': hist[50.]['clf_loss'], 'adversary $L_r$': hist[50.]['adv_loss'],
                        '$H(Z)$': [H_Z] * len(hist[50.]['adv_loss'])})
-    fig.axes[0].set_title('λ = 50: pretraining f (50), r (20), then adversarial'); fig.savefig(OUT / 'pivot_toy_losses.png', dpi=110)
+    fig.axes[0].set_title('λ = 50: pretraining f (50), r (20), then adversarial'); fig.savefig(OUT / f'pivot_toy{a.tag}_losses.png', dpi=110)
     import matplotlib.pyplot as plt
     fig, axs = plt.subplots(1, 2, figsize=(11, 4))
     for lam in a.lams:
@@ -120,7 +123,7 @@ def main():
         axs[1].plot(d['threshold'], d['sig_eff_spread'], lw=2, label=f'λ = {lam:g}')
     axs[0].set_xlabel('threshold on f(X)'); axs[0].set_ylabel('AMS (s, b from Z = 0 sample)'); axs[0].legend()
     axs[1].set_xlabel('threshold on f(X)'); axs[1].set_ylabel('half-spread of signal efficiency over Z = ±1, 0'); axs[1].legend()
-    fig.tight_layout(); fig.savefig(OUT / 'pivot_toy_ams.png', dpi=110)
+    fig.tight_layout(); fig.savefig(OUT / f'pivot_toy{a.tag}_ams.png', dpi=110)
     print(json.dumps({k: v for k, v in out.items() if k not in ('per_lambda', 'settings')}, indent=1))
     print(f"ks_ratio={out['ks_lambda0'] / out['ks_lambda50']:.2f} adv_loss_minus_HZ={out['adv_loss_final'] - H_Z:+.4f} wall_s={out['wall_s']:.0f}")
 

@@ -125,8 +125,27 @@ def rename_to_output_files(proc):
     sb = proc / 'sidebar.yml'
     if sb.exists():
         txt = sb.read_text()
-        for old, new in moves.items(): txt = re.sub(rf'(?<=[\s/]){re.escape(old)}$', new, txt, flags=re.M)
+        for old, new in moves.items(): txt = re.sub(rf'(?<=[\s/]){re.escape(old)}$', new, txt, flags=re.M)  # '- 00_core.ipynb'
         sb.write_text(txt)
+
+
+SECTIONS = [(0, 3, 'Foundations'), (3, 10, 'Training loop'), (10, 15, 'Statistics'), (15, 20, 'INFERNO'),
+            (20, 30, 'Learning to pivot'), (30, 40, 'TabNet and HIGGS'), (40, 50, 'Tuning'), (50, 60, 'Interpretation'),
+            (60, 90, 'More'), (90, 100, 'Command line')]
+
+
+def write_sidebar(nbs):
+    "sidebar.yml grouped by notebook number (00-02 foundations, 03-09 training, ...), then tutorials and the blog"
+    import re, yaml
+    groups = {name: [] for *_, name in SECTIONS}
+    for p in sorted(nbs.glob('[0-9]*.ipynb')):
+        n = int(re.match(r'(\d+)', p.name).group(1))
+        groups[next(name for lo, hi, name in SECTIONS if lo <= n < hi)].append(p.name)
+    contents = ['index.ipynb'] + [{'section': k, 'contents': v} for k, v in groups.items() if v]
+    tuts = sorted(str(p.relative_to(nbs)) for p in (nbs / 'tutorials').glob('*.ipynb')) if (nbs / 'tutorials').exists() else []
+    if tuts: contents.append({'section': 'Tutorials', 'contents': tuts})
+    if (nbs / 'blog' / 'index.qmd').exists(): contents.append({'text': 'Blog', 'href': 'blog/index.qmd'})
+    (nbs / 'sidebar.yml').write_text(yaml.safe_dump({'website': {'sidebar': {'contents': contents}}}, sort_keys=False, allow_unicode=True))
 
 
 def main():
@@ -137,11 +156,11 @@ def main():
     a = ap.parse_args()
     cfg = get_config()
     nbs, proc = cfg.nbs_path, cfg.config_path / '_proc'
-    from nbdev.quarto import refresh_quarto_yml, nbdev_sidebar
+    from nbdev.quarto import refresh_quarto_yml
     import nbdev.doclinks
     refresh_quarto_yml()
     nbdev.doclinks._build_modidx()
-    nbdev_sidebar.__wrapped__(path=nbs)
+    write_sidebar(nbs)
     shutil.rmtree(proc, ignore_errors=True)
     jobs = []
     for p, rel in _nb_files(nbs):
