@@ -8,6 +8,7 @@ the runs alternate (ABBA order over rounds), every process uses the same number 
 own per-epoch times, test accuracy/AUC and peak resident memory (getrusage ru_maxrss).
 
     OMP_NUM_THREADS=1 PYTHONPATH=$PWD /work/main/.venv/bin/python experiments/bench_tabnet.py [--n-train 200000] [--epochs 6] [--rounds 2]
+    (--plot-only redraws experiments/results/bench_tabnet.png from the committed JSON)
 
 Batch-norm momentum: the paper's 0.6 is TensorFlow's convention (weight of the old running value); both libraries
 use PyTorch's convention (weight of the new batch), so 0.6 there is momentum=0.4 here (`--momentum`).
@@ -67,6 +68,23 @@ def worker(a):
                           accuracy=acc, auc=auc(yte, p), peak_rss_mb=peak_rss_mb(), n_params=int(n_params),
                           threads=torch.get_num_threads(), torch=torch.__version__)))
 
+def plot(res:dict, fn:str):
+    "Epoch times of every run (left) and test accuracy per round (right), from a results JSON"
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    cols = {'heptorch': 'C0', 'pytorch_tabnet': 'C1'}
+    for x in res['runs']:
+        a1.plot(np.arange(1, len(x['epoch_times']) + 1), x['epoch_times'], 'o-', color=cols[x['worker']], alpha=0.8,
+                label=f"{x['worker']} round {x['round']} (load {x['load1_before']:.1f})")
+    a1.set_xlabel('epoch'); a1.set_ylabel('epoch time (s)'); a1.set_ylim(0, None); a1.legend(fontsize=6)
+    for w, c in cols.items():
+        rs = [x for x in res['runs'] if x['worker'] == w]
+        a2.plot([x['round'] for x in rs], [x['accuracy'] for x in rs], 'o', color=c, label=w)
+    a2.set_xlabel('round'); a2.set_ylabel('test accuracy'); a2.legend(fontsize=8)
+    fig.suptitle(f"TabNet-S, 200k simulated HIGGS-like rows: epoch ratio {res['tabnet_epoch_ratio']:.3f}", fontsize=10)
+    fig.tight_layout(); fig.savefig(fn, dpi=110); plt.close(fig)
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--n-train', type=int, default=200_000); ap.add_argument('--n-test', type=int, default=100_000)
@@ -78,8 +96,10 @@ def main():
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--out', default='experiments/results/bench_tabnet')
     ap.add_argument('--worker', choices=['heptorch', 'pytorch_tabnet']); ap.add_argument('--data')
+    ap.add_argument('--plot-only', action='store_true', help='only redraw OUT.png from OUT.json')
     a = ap.parse_args()
     if a.worker: return worker(a)
+    if a.plot_only: return plot(json.loads(Path(a.out + '.json').read_text()), a.out + '.png')
 
     from heptorch.higgs import simulate_higgs, higgs_split, HIGGS_FEATURES
     t0 = time.perf_counter()
@@ -131,5 +151,6 @@ def main():
     if a.out:
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)
         Path(a.out + '.json').write_text(json.dumps(res, indent=1))
+        plot(res, a.out + '.png')
 
 if __name__ == '__main__': main()
