@@ -7,8 +7,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torch import nn
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.utils.validation import check_is_fitted
+except ImportError as e: raise ImportError("heptorch's scikit-learn interface needs scikit-learn>=1.4: pip install 'heptorch[sklearn]'") from e
 from .core import set_seed, to_np, check_finite, check_lengths
 from .data import DataLoaders
 from .learner import Learner

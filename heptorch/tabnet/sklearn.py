@@ -6,8 +6,10 @@
 from __future__ import annotations
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
+try:
+    from sklearn.base import BaseEstimator, RegressorMixin
+    from sklearn.utils.validation import check_is_fitted
+except ImportError as e: raise ImportError("heptorch's scikit-learn interface needs scikit-learn>=1.4: pip install 'heptorch[sklearn]'") from e
 from ..core import to_np, check_finite, check_lengths
 from ..learner import Learner
 from ..sklearn import HEPClassifier
