@@ -8,7 +8,8 @@ import numpy as np
 from .core import to_np
 
 # %% auto #0
-__all__ = ['weighted_auc', 'weighted_accuracy', 'ams', 'best_ams', 'weighted_roc_curve', 'AUC', 'Accuracy', 'BestAMS']
+__all__ = ['weighted_auc', 'weighted_accuracy', 'ams', 'best_ams', 'weighted_roc_curve', 'AUC', 'Accuracy', 'BestAMS',
+           'ks_distance']
 
 # %% ../nbs/02_metrics.ipynb #3586ee3e
 def weighted_auc(
@@ -131,3 +132,18 @@ class BestAMS:
     def __call__(self, pred, y, w=None):
         p = _to_scores(pred, self.activation)
         return best_ams(y, p[:, -1] if p.ndim == 2 else p, w, self.br, self.w_scale)[0]
+
+# %% ../nbs/02_metrics.ipynb #4b595186
+def ks_distance(a, b, wa=None, wb=None) -> float:
+    "Weighted two-sample Kolmogorov-Smirnov distance sup|F_a - F_b|"
+    a, b = to_np(a).ravel().astype(np.float64), to_np(b).ravel().astype(np.float64)
+    wa = np.ones_like(a) if wa is None else to_np(wa).ravel().astype(np.float64)
+    wb = np.ones_like(b) if wb is None else to_np(wb).ravel().astype(np.float64)
+    if len(a) == 0 or len(b) == 0: raise ValueError("ks_distance needs two non-empty samples")
+    if len(wa) != len(a) or len(wb) != len(b): raise ValueError("Each sample needs one weight per event")
+    grid = np.union1d(a, b)
+    def cdf(x, w):
+        o = np.argsort(x, kind='mergesort')
+        cw = np.cumsum(w[o]) / w.sum()
+        return np.concatenate([[0.], cw])[np.searchsorted(x[o], grid, side='right')]
+    return float(np.abs(cdf(a, wa) - cdf(b, wb)).max())

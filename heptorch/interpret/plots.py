@@ -8,12 +8,12 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 from ..core import to_np, check_lengths
-from ..metrics import weighted_auc, weighted_roc_curve, ams
+from ..metrics import weighted_auc, weighted_roc_curve, ams, ks_distance
 from .importance import score_fn, _groups
 
 # %% auto #0
 __all__ = ['partial_dependence', 'plot_partial_dependence', 'plot_roc', 'weighted_confusion_matrix', 'plot_confusion_matrix',
-           'weighted_ks', 'plot_score_distributions', 'metric_vs_threshold', 'plot_metric_vs_threshold']
+           'plot_score_distributions', 'metric_vs_threshold', 'plot_metric_vs_threshold']
 
 # %% ../../nbs/53_interpret.plots.ipynb #1babe2cc
 def _fidx(f, names):
@@ -152,16 +152,6 @@ def plot_confusion_matrix(
     return fig
 
 # %% ../../nbs/53_interpret.plots.ipynb #a114153a
-def weighted_ks(a, b, wa=None, wb=None) -> float:
-    "Largest distance between the weighted empirical CDFs of samples `a` and `b`"
-    a, b = to_np(a).reshape(-1).astype(np.float64), to_np(b).reshape(-1).astype(np.float64)
-    wa = np.ones(len(a)) if wa is None else to_np(wa).astype(np.float64).reshape(-1)
-    wb = np.ones(len(b)) if wb is None else to_np(wb).astype(np.float64).reshape(-1)
-    check_lengths(a=a, wa=wa); check_lengths(b=b, wb=wb)
-    v = np.unique(np.r_[a, b])
-    cdf = lambda s, ws: np.cumsum(np.bincount(np.searchsorted(v, s), ws, len(v))) / ws.sum()
-    return float(np.abs(cdf(a, wa) - cdf(b, wb)).max())
-
 def plot_score_distributions(
     p_train, y_train, # Training scores and labels
     p_test, y_test, # Test scores and labels
@@ -183,7 +173,7 @@ def plot_score_distributions(
     for i, c in enumerate(sorted(np.unique(np.r_[tr[1], te[1]]).tolist())):
         lab = (class_names or {}).get(c, f'class {c}')
         a, b = tr[1] == c, te[1] == c
-        ks = weighted_ks(tr[0][a], te[0][b], tr[2][a], te[2][b]) if a.any() and b.any() else float('nan')
+        ks = ks_distance(tr[0][a], te[0][b], tr[2][a], te[2][b]) if a.any() and b.any() else float('nan')
         if a.any(): ax.hist(tr[0][a], edges, weights=tr[2][a], density=True, alpha=0.35, color=f'C{i}', label=f'{lab} train')
         if b.any():
             h, _ = np.histogram(te[0][b], edges, weights=te[2][b])

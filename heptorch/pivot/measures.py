@@ -6,26 +6,11 @@
 from __future__ import annotations
 import numpy as np
 from ..core import to_np
-from ..metrics import weighted_auc
+from ..metrics import weighted_auc, ks_distance
 
 # %% auto #0
-__all__ = ['ks_distance', 'binned_mutual_info', 'auc_per_z', 'ams_sys', 'ams_vs_threshold', 'plot_outputs_by_z',
-           'plot_ams_vs_threshold', 'plot_losses']
-
-# %% ../../nbs/22_pivot.measures.ipynb #4f626aa9
-def ks_distance(a, b, wa=None, wb=None) -> float:
-    "Weighted two-sample Kolmogorov-Smirnov distance sup|F_a - F_b|"
-    a, b = to_np(a).ravel().astype(np.float64), to_np(b).ravel().astype(np.float64)
-    wa = np.ones_like(a) if wa is None else to_np(wa).ravel().astype(np.float64)
-    wb = np.ones_like(b) if wb is None else to_np(wb).ravel().astype(np.float64)
-    if len(a) == 0 or len(b) == 0: raise ValueError("ks_distance needs two non-empty samples")
-    if len(wa) != len(a) or len(wb) != len(b): raise ValueError("Each sample needs one weight per event")
-    grid = np.union1d(a, b)
-    def cdf(x, w):
-        o = np.argsort(x, kind='mergesort')
-        cw = np.cumsum(w[o]) / w.sum()
-        return np.concatenate([[0.], cw])[np.searchsorted(x[o], grid, side='right')]
-    return float(np.abs(cdf(a, wa) - cdf(b, wb)).max())
+__all__ = ['binned_mutual_info', 'auc_per_z', 'ams_sys', 'ams_vs_threshold', 'plot_outputs_by_z', 'plot_ams_vs_threshold',
+           'plot_losses']
 
 # %% ../../nbs/22_pivot.measures.ipynb #32cf4a69
 def binned_mutual_info(f, z, w=None, bins:int=20) -> float:
