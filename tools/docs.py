@@ -33,11 +33,14 @@ class exec_all(P.Processor):
         self.k = CaptureShell()
         self.k.run_cell('from nbdev.showdoc import show_doc')
         self.skip = str2bool(getattr(self.nb, 'frontmatter_', {}).get('skip_exec', False))
+        self.skip_flags = set(get_config().tst_flags.split())
 
     def __call__(self, cell):
         if self.skip or cell.cell_type != 'code' or not cell.source.strip(): return
         if 'nbdev_export' + '(' in cell.source: return
-        if (getattr(cell, 'directives_', {}) or {}).get('eval:', [''])[0].lower() == 'false': return
+        direc = getattr(cell, 'directives_', {}) or {}
+        if direc.get('eval:', [''])[0].lower() == 'false': return
+        if direc.keys() & self.skip_flags: return  # cells flagged like `#| slow`, skipped by the tests too
         self.k.cell(cell)
         if self.k.exc:
             raise RuntimeError(f"Error in cell {cell.idx_}:\n{cell.source}") from self.k.exc
