@@ -97,6 +97,12 @@ def readme(cfg, proc_dir):
     out = []
     for c in nb['cells']:
         src = ''.join(c.get('source', ''))
+        if c['cell_type'] == 'raw':  # nbdev's front matter: the title and description become the heading
+            import yaml
+            fm = yaml.safe_load(src.strip().strip('-')) or {} if src.strip().startswith('---') else {}
+            if fm.get('title'): out.append(f"# {fm['title']}")
+            if fm.get('description'): out.append(f"> {fm['description']}")
+            continue
         if c['cell_type'] == 'markdown':
             if src.strip(): out.append(src.strip())
             continue
