@@ -157,6 +157,33 @@ def write_sidebar(nbs):
     (nbs / 'sidebar.yml').write_text(yaml.safe_dump({'website': {'sidebar': {'contents': contents}}}, sort_keys=False, allow_unicode=True))
 
 
+KATEX_CDN = 'https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/'
+
+
+def vendor_katex(site):
+    "Serve KaTeX (which smalldocs loads from a CDN) from the site itself, so maths renders offline; npm fetches it"
+    import tarfile, tempfile
+    pages = [p for p in site.rglob('*.html') if KATEX_CDN in p.read_text()]
+    if not pages: return
+    dest = site / 'site_libs' / 'katex'
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run(['npm', 'pack', 'katex@0.16.11', '--silent'], cwd=tmp, capture_output=True, text=True)
+        tgz = list(Path(tmp).glob('katex-*.tgz'))
+        if r.returncode or not tgz:
+            return print(f"warning: could not fetch KaTeX with npm ({r.stderr.strip()[-200:]}); maths needs the CDN to render")
+        with tarfile.open(tgz[0]) as t: t.extractall(tmp, filter='data')
+        dist = Path(tmp) / 'package' / 'dist'
+        dest.mkdir(parents=True, exist_ok=True)
+        for f in ['katex.min.js', 'katex.min.css']: shutil.copy2(dist / f, dest / f)
+        (dest / 'contrib').mkdir(exist_ok=True)
+        shutil.copy2(dist / 'contrib' / 'auto-render.min.js', dest / 'contrib' / 'auto-render.min.js')
+        shutil.copytree(dist / 'fonts', dest / 'fonts', dirs_exist_ok=True)
+    for p in pages:
+        rel = os.path.relpath(dest, p.parent).replace(os.sep, '/') + '/'
+        p.write_text(p.read_text().replace(KATEX_CDN, rel))
+    print(f"KaTeX served from {dest.relative_to(site.parent)} for {len(pages)} pages")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     if sys.argv[1:2] == ['_one']: return print(json.dumps(proc_nb(sys.argv[2:4])))
@@ -199,6 +226,7 @@ def main():
     shutil.rmtree(cfg.doc_path, ignore_errors=True)
     shutil.copytree(out, cfg.doc_path)
     if note is not None: keep.write_text(note)
+    vendor_katex(cfg.doc_path)
     pages = sorted(p.name for p in cfg.doc_path.rglob('*.html'))
     print(f"site: {len(pages)} pages in {cfg.doc_path}: {', '.join(pages)}")
 
