@@ -30,8 +30,6 @@ def run_demo(
     quiet:bool=False, # Suppress printing
 ) -> dict:
     "Train cross-entropy and INFERNO on a benchmark of the INFERNO toy, profile both, write a summary and plots to `out_dir`"
-    import matplotlib
-    matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     if bm not in BENCHMARKS: raise ValueError(f"Unknown benchmark {bm!r}; choose from {list(BENCHMARKS)}")
     if n_train < 100: raise ValueError(f"n_train must be at least 100, got {n_train}")

@@ -16,8 +16,8 @@ from .model import BinnedModel, HistoSys, NormSys, InputShift, shifted_templates
 from .likelihood import nll, _check_data, value_grad_hess, grad_hess
 
 # %% auto #0
-__all__ = ['FitResult', 'fit', 'ScanResult', 'profile_scan', 'Interval', 'interval', 'profile_interval', 'plot_scan',
-           'plot_templates']
+__all__ = ['FitResult', 'NonFiniteNLLError', 'fit', 'ScanResult', 'profile_scan', 'Interval', 'interval', 'profile_interval',
+           'plot_scan', 'plot_templates']
 
 # %% ../../nbs/13_stats.profile.ipynb #9414ee89
 class FitResult(NamedTuple):
@@ -75,6 +75,8 @@ def _lbfgs(f, p, free, lo, hi, max_iter, tol):
     n_it = opt.state[opt._params[0]].get('n_iter', 0)
     return q, float(f(q)), gmax < max(tol, 1e-6), n_it, gmax
 
+class NonFiniteNLLError(ValueError): "The NLL is infinite or NaN: the likelihood is zero (or undefined) at these parameters"
+
 def fit(
     model:BinnedModel, # The binned model
     data=None, # Observed counts (default: Asimov data at `model.init`)
@@ -94,7 +96,7 @@ def fit(
     lo, hi = model.bounds[:, 0], model.bounds[:, 1]
     p = torch.where(free, torch.minimum(torch.maximum(p, lo), hi), p)
     f = lambda q: nll(model, q, n)
-    if not torch.isfinite(f(p)): raise ValueError(f"NLL is not finite at the starting point {dict(zip(model.par_names, p.tolist()))}: negative expected counts?")
+    if not torch.isfinite(f(p)): raise NonFiniteNLLError(f"NLL is not finite at the starting point {dict(zip(model.par_names, p.tolist()))}: negative expected counts, or observed counts where nothing is expected?")
     p, v, ok, it, dec = (_newton if method == 'newton' else _lbfgs)(f, p, free, lo, hi, max_iter, tol)
     return FitResult(p.detach(), v, ok, it, dec)
 
@@ -176,7 +178,8 @@ def profile_interval(
     ip, xb = model.poi_index, float(best.params[model.poi_index])
     lo_b, hi_b = float(model.bounds[ip, 0]), float(model.bounds[ip, 1])
     def dnll(mu):
-        return fit(model, data, {**fixed, model.poi: mu}, init=best.params, **kwargs).nll - best.nll - level
+        try: return fit(model, data, {**fixed, model.poi: mu}, init=best.params, **kwargs).nll - best.nll - level
+        except NonFiniteNLLError: return math.inf  # zero likelihood at mu, e.g. counts where the model expects none
     H = grad_hess(model, best.params, data)[2]
     keep = [i for i, n in enumerate(model.par_names) if n not in fixed]
     Hk = H[keep][:, keep]
@@ -186,7 +189,9 @@ def profile_interval(
         step, x1 = sd, xb
         while True:
             x2 = min(max(xb + sgn * step, lo_b), hi_b)
-            if dnll(x2) > 0: break
+            d = dnll(x2)
+            while math.isinf(d): x2 = (x1 + x2) / 2; d = dnll(x2)  # zero likelihood there: come back towards x1
+            if d > 0: break
             if x2 == bound: raise ValueError(f"ΔNLL stays below {level} up to the bound {bound} of {model.poi!r}: the interval is not closed")
             x1, step = x2, step * 2
         ends.append(brentq(dnll, min(x1, x2), max(x1, x2), xtol=xtol))
