@@ -17,7 +17,7 @@ from .data import ArrayLoader, DataLoaders
 # %% auto #0
 __all__ = ['event', 'CancelBatchException', 'CancelTrainException', 'CancelValidException', 'CancelEpochException',
            'CancelFitException', 'CancelFoldException', 'CancelStepException', 'CancelBackwardException',
-           'CancelPredictException', 'NonFiniteLossError', 'Callback', 'Learner', 'Recorder']
+           'CancelPredictException', 'NonFiniteLossError', 'Callback', 'Learner', 'history_values', 'Recorder']
 
 # %% ../nbs/03_learner.ipynb #4d798375
 _events = ('before_fit', 'before_fold', 'before_epoch', 'before_train', 'before_batch', 'after_pred', 'after_loss',
@@ -338,6 +338,12 @@ def load(self:Learner, path, with_opt:bool=True):
     return self
 
 # %% ../nbs/03_learner.ipynb #1f8c7224
+def history_values(history:list) -> dict:
+    "A list of per-epoch dicts as `{column: list of values}`, NaN where an epoch lacks a column"
+    keys = []
+    for r in history: keys += [k for k in r if k not in keys]
+    return {k: [r.get(k, float('nan')) for r in history] for k in keys}
+
 class Recorder(Callback):
     "Record weighted losses, metrics, learning rates and times; stop cleanly on a NaN loss"
     order = 50
@@ -402,9 +408,7 @@ class Recorder(Callback):
     @property
     def values(self) -> dict:
         "History as `{column: list of per-epoch values}`"
-        keys = []
-        for r in self.history: keys += [k for k in r if k not in keys]
-        return {k: [r.get(k, float('nan')) for r in self.history] for k in keys}
+        return history_values(self.history)
 
     def state_dict(self): return {'history': [dict(r) for r in self.history], 'batch_losses': list(self.batch_losses), 'lrs': list(self.lrs)}
     def load_state_dict(self, sd): self.history, self.batch_losses, self.lrs = [dict(r) for r in sd['history']], list(sd['batch_losses']), list(sd['lrs'])

@@ -8,22 +8,27 @@ import numpy as np
 from .core import to_np
 
 # %% auto #0
-__all__ = ['weighted_auc', 'weighted_accuracy', 'ams', 'best_ams', 'weighted_roc_curve', 'AUC', 'Accuracy', 'BestAMS',
-           'ks_distance']
+__all__ = ['binary_inputs', 'weighted_auc', 'weighted_accuracy', 'ams', 'best_ams', 'weighted_roc_curve', 'AUC', 'Accuracy',
+           'BestAMS', 'ks_distance']
 
 # %% ../nbs/02_metrics.ipynb #3586ee3e
+def binary_inputs(y, p, w=None, what:str='This metric'):
+    "Checked float64 arrays `(y, p, w, sig, ws, wb)`: targets, scores, weights, signal mask, class weight sums"
+    y, p = to_np(y).ravel(), to_np(p).ravel().astype(np.float64)
+    w = np.ones_like(p) if w is None else to_np(w).ravel().astype(np.float64)
+    if not (len(y) == len(p) == len(w)): raise ValueError(f"Lengths differ: y={len(y)}, p={len(p)}, w={len(w)}")
+    sig = y == 1
+    ws, wb = w[sig].sum(), w[~sig].sum()
+    if ws <= 0 or wb <= 0: raise ValueError(f"{what} needs positive total weight in both classes")
+    return y, p, w, sig, ws, wb
+
 def weighted_auc(
     y, # Binary targets (1 = signal)
     p, # Classifier scores
     w=None, # Per-event weights (default: all ones)
 ) -> float:
     "Weighted ROC AUC: P(score_sig > score_bkg) with events counted by weight, ties as 1/2"
-    y, p = to_np(y).ravel(), to_np(p).ravel().astype(np.float64)
-    w = np.ones_like(p) if w is None else to_np(w).ravel().astype(np.float64)
-    if not (len(y) == len(p) == len(w)): raise ValueError(f"Lengths differ: y={len(y)}, p={len(p)}, w={len(w)}")
-    sig = y == 1
-    ws, wb = w[sig].sum(), w[~sig].sum()
-    if ws <= 0 or wb <= 0: raise ValueError("AUC needs positive total weight in both classes")
+    y, p, w, sig, ws, wb = binary_inputs(y, p, w, 'AUC')
     order = np.argsort(p, kind='mergesort')
     p, sig, w = p[order], sig[order], w[order]
     uniq, start = np.unique(p, return_index=True)
@@ -88,12 +93,7 @@ def weighted_roc_curve(
     w=None, # Per-event weights (default: all ones)
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     "Weighted `(fpr, tpr, thresholds)`: efficiencies of the cut `score >= threshold`, starting at (0, 0)"
-    y, p = to_np(y).ravel(), to_np(p).ravel().astype(np.float64)
-    w = np.ones_like(p) if w is None else to_np(w).ravel().astype(np.float64)
-    if not (len(y) == len(p) == len(w)): raise ValueError(f"Lengths differ: y={len(y)}, p={len(p)}, w={len(w)}")
-    sig = y == 1
-    ws, wb = w[sig].sum(), w[~sig].sum()
-    if ws <= 0 or wb <= 0: raise ValueError("A ROC curve needs positive total weight in both classes")
+    y, p, w, sig, ws, wb = binary_inputs(y, p, w, 'A ROC curve')
     order = np.argsort(-p, kind='mergesort')
     p, sig, w = p[order], sig[order], w[order]
     last = np.r_[p[1:] != p[:-1], True]

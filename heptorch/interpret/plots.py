@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 from ..core import to_np, check_lengths
-from ..metrics import weighted_auc, weighted_roc_curve, ams, ks_distance
+from ..metrics import weighted_auc, weighted_roc_curve, ams, ks_distance, binary_inputs
 from .importance import score_fn, _groups
 
 # %% auto #0
@@ -191,12 +191,7 @@ def metric_vs_threshold(
     br:float=10., # AMS regularisation term
 ) -> pd.DataFrame:
     "Efficiencies, yields, accuracy, s/sqrt(b) and AMS for cuts `score >= threshold`"
-    y, p = to_np(y).reshape(-1), to_np(p).reshape(-1).astype(np.float64)
-    w = np.ones(len(y)) if w is None else to_np(w).astype(np.float64).reshape(-1)
-    check_lengths(y=y, p=p, w=w)
-    sig = y == 1
-    ws, wb = w[sig].sum(), w[~sig].sum()
-    if ws <= 0 or wb <= 0: raise ValueError("Need positive total weight in both classes")
+    y, p, w, sig, ws, wb = binary_inputs(y, p, w, 'metric_vs_threshold')
     t = np.linspace(p.min(), p.max(), 101) if thresholds is None else np.asarray(thresholds, dtype=np.float64)
     sel = p[None, :] >= t[:, None]
     s, b = (sel * np.where(sig, w, 0.)).sum(1), (sel * np.where(sig, 0., w)).sum(1)

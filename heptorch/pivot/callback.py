@@ -6,7 +6,7 @@
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
-from ..learner import Callback, CancelBackwardException, CancelStepException
+from ..learner import Callback, CancelBackwardException, CancelStepException, history_values
 
 # %% auto #0
 __all__ = ['PivotCallback']
@@ -130,9 +130,7 @@ def _pivot_after_epoch(self):
 
 def _pivot_values(self) -> dict:
     "History as `{column: list of per-epoch values}`"
-    keys = []
-    for r in self.history: keys += [k for k in r if k not in keys]
-    return {k: [r.get(k, float('nan')) for r in self.history] for k in keys}
+    return history_values(self.history)
 
 def _pivot_state_dict(self):
     return {'adversary': self.adversary.state_dict(), 'adv_opt': self.adv_opt.state_dict(), 'history': [dict(r) for r in self.history]}
