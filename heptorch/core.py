@@ -10,7 +10,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['default_device', 'set_seed', 'to_tensor', 'to_np', 'to_device', 'check_finite', 'check_lengths']
+__all__ = ['default_device', 'set_seed', 'to_tensor', 'to_np', 'tree_map', 'to_device', 'tree_leaves', 'batch_len', 'tree_cat',
+           'check_finite', 'check_lengths']
 
 # %% ../nbs/00_core.ipynb #bbe5abc6
 def default_device(
@@ -79,14 +80,41 @@ def to_np(x) -> np.ndarray:
     if hasattr(x, 'to_numpy'): return x.to_numpy()
     return np.asarray(x)
 
+def tree_map(f, b, leaf=torch.Tensor):
+    "Apply `f` to every `leaf`-type object in a (nested) list, tuple, namedtuple or dict, keeping the structure"
+    if isinstance(b, leaf): return f(b)
+    if isinstance(b, Mapping): return type(b)({k: tree_map(f, v, leaf) for k, v in b.items()})
+    if isinstance(b, tuple) and hasattr(b, '_fields'): return type(b)(*(tree_map(f, o, leaf) for o in b))
+    if isinstance(b, (list, tuple)): return type(b)(tree_map(f, o, leaf) for o in b)
+    return b
+
 def to_device(b, device:str|torch.device|None=None):
     "Move tensors in a (nested) list, tuple or dict to `device`; `None` means `default_device()`"
     device = default_device(device)
-    if isinstance(b, torch.Tensor): return b.to(device)
-    if isinstance(b, Mapping): return type(b)({k: to_device(v, device) for k, v in b.items()})
-    if isinstance(b, tuple) and hasattr(b, '_fields'): return type(b)(*(to_device(o, device) for o in b))
-    if isinstance(b, (list, tuple)): return type(b)(to_device(o, device) for o in b)
-    return b
+    return tree_map(lambda t: t.to(device), b)
+
+# %% ../nbs/00_core.ipynb #359c6d70
+def tree_leaves(b, name:str='') -> list:
+    "`(name, tensor)` for every tensor in a nesting; names read like `x[1]` or `y['t1']`"
+    if isinstance(b, torch.Tensor): return [(name, b)]
+    if isinstance(b, Mapping): return [o for k, v in b.items() for o in tree_leaves(v, f"{name}[{k!r}]")]
+    if isinstance(b, (list, tuple)): return [o for k, v in enumerate(b) for o in tree_leaves(v, f"{name}[{k}]")]
+    return []
+
+def batch_len(b) -> int:
+    "Number of events (first dimension) of the first tensor in a nesting"
+    leaves = tree_leaves(b)
+    if not leaves: raise ValueError(f"No tensor found in a batch of type {type(b).__name__}")
+    return len(leaves[0][1])
+
+def tree_cat(bs:list):
+    "Concatenate a list of nestings of the same structure tensor by tensor along the first dimension"
+    b0 = bs[0]
+    if isinstance(b0, torch.Tensor): return torch.cat(bs)
+    if isinstance(b0, Mapping): return type(b0)({k: tree_cat([b[k] for b in bs]) for k in b0})
+    if isinstance(b0, tuple) and hasattr(b0, '_fields'): return type(b0)(*(tree_cat(list(o)) for o in zip(*bs)))
+    if isinstance(b0, (list, tuple)): return type(b0)(tree_cat(list(o)) for o in zip(*bs))
+    return b0
 
 # %% ../nbs/00_core.ipynb #9296806e
 def check_finite(

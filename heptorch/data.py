@@ -9,14 +9,20 @@ from pathlib import Path
 from collections.abc import Callable, Iterable
 import numpy as np
 import torch
-from .core import to_tensor, check_finite, check_lengths, default_device
+from .core import to_tensor, check_finite, check_lengths, default_device, to_device, tree_map, tree_leaves, batch_len
 
 # %% auto #0
 __all__ = ['ArrayLoader', 'DataLoaders', 'load_npz_chunk', 'StreamLoader']
 
 # %% ../nbs/01_data.ipynb #8baf5f30
+def _tensors(b):
+    "Array-likes inside a (nested) list, tuple or dict converted to tensors"
+    if isinstance(b, dict): return {k: _tensors(v) for k, v in b.items()}
+    if isinstance(b, (list, tuple)) and not (len(b) and np.isscalar(b[0])): return type(b)(_tensors(o) for o in b)
+    return to_tensor(b)
+
 def _as_xyw(x, y=None, w=None, x_names=None, y_name=None, w_name=None, name='data'):
-    "Convert features, targets and weights (arrays or DataFrame columns) to checked tensors"
+    "Convert features, targets and weights (arrays, DataFrame columns, or nestings of arrays) to checked tensors"
     if hasattr(x, 'iloc') and x_names is not None:
         df = x
         x = to_tensor(df, columns=list(x_names))
@@ -24,26 +30,28 @@ def _as_xyw(x, y=None, w=None, x_names=None, y_name=None, w_name=None, name='dat
             y = to_tensor(df, columns=[y_name])[:, 0] if isinstance(y_name, str) else to_tensor(df, columns=list(y_name))
         if w_name is not None: w = to_tensor(df, columns=[w_name])[:, 0]
     else:
-        x = to_tensor(x)
-        if y is not None: y = to_tensor(y)
+        x = _tensors(x)
+        if y is not None: y = _tensors(y)
         if w is not None: w = to_tensor(w)
-    if x.ndim == 1: x = x[:, None]
-    check_lengths(**{f'{name} features': x, f'{name} targets': y, f'{name} weights': w})
-    check_finite(x, f'{name} features')
-    if y is not None: check_finite(y, f'{name} targets')
-    if w is None: w = torch.ones(len(x))
+    if isinstance(x, torch.Tensor) and x.ndim == 1: x = x[:, None]
+    xs, ys = tree_leaves(x, f'{name} features'), tree_leaves(y, f'{name} targets')
+    if not xs: raise ValueError(f"No {name} features given")
+    check_lengths(**dict(xs), **dict(ys), **{f'{name} weights': w})
+    for n, t in xs + ys: check_finite(t, n)
+    n = len(xs[0][1])
+    if w is None: w = torch.ones(n)
     else:
         check_finite(w, f'{name} weights')
-        w = w.float().reshape(len(x))
-    if y is None: y = torch.zeros(len(x))
+        w = w.float().reshape(n)
+    if y is None: y = torch.zeros(n)
     return x, y, w
 
 # %% ../nbs/01_data.ipynb #4f9ec9bf
 class ArrayLoader:
-    "Iterate over `(xb, yb, wb)` batches cut from whole tensors"
+    "Iterate over `(xb, yb, wb)` batches cut from whole tensors (or nestings of tensors, e.g. a padded set and its mask)"
     def __init__(self,
-        x, # Features: array, tensor, or DataFrame (then give `x_names`)
-        y=None, # Targets (default: zeros, e.g. for prediction)
+        x, # Features: array, tensor, DataFrame (then give `x_names`), or a tuple/dict of arrays with one row per event
+        y=None, # Targets, or a tuple/dict of them (default: zeros, e.g. for prediction)
         w=None, # Per-event weights (default: ones)
         bs:int=256, # Batch size
         shuffle:bool=False, # Reshuffle the events at every epoch
@@ -57,24 +65,24 @@ class ArrayLoader:
     ):
         if bs < 1: raise ValueError(f"Batch size must be positive, got {bs}")
         x, y, w = _as_xyw(x, y, w, x_names, y_name, w_name, name)
-        if len(x) == 0: raise ValueError(f"The {name} set is empty")
+        if batch_len(x) == 0: raise ValueError(f"The {name} set is empty")
         self.device = default_device(device)
-        self.x, self.y, self.w = x.to(self.device), y.to(self.device), w.to(self.device)
+        self.x, self.y, self.w = to_device(x, self.device), to_device(y, self.device), w.to(self.device)
         self.bs, self.shuffle, self.drop_last, self.name = bs, shuffle, drop_last, name
         if seed is None: seed = int(torch.randint(0, 2**62, (1,)))
         self.gen = torch.Generator().manual_seed(seed)
 
     @property
-    def n(self): return len(self.x)
+    def n(self): return batch_len(self.x)
     def __len__(self): return self.n // self.bs if self.drop_last else math.ceil(self.n / self.bs)
 
     def __iter__(self):
         x, y, w = self.x, self.y, self.w
         if self.shuffle:
             idx = torch.randperm(self.n, generator=self.gen).to(self.device)
-            x, y, w = x[idx], y[idx], w[idx]
+            x, y, w = tree_map(lambda t: t[idx], (x, y, w))
         bs = self.bs
-        for i in range(len(self)): yield x[i*bs:(i+1)*bs], y[i*bs:(i+1)*bs], w[i*bs:(i+1)*bs]
+        for i in range(len(self)): yield tree_map(lambda t: t[i*bs:(i+1)*bs], (x, y, w))
 
     def state_dict(self): return {'gen': self.gen.get_state()}
     def load_state_dict(self, sd): self.gen.set_state(sd['gen'])
@@ -100,11 +108,12 @@ class DataLoaders:
         if valid is None and valid_pct > 0:
             if not 0 < valid_pct < 1: raise ValueError(f"valid_pct must be in (0, 1), got {valid_pct}")
             g = torch.Generator().manual_seed(seed if seed is not None else int(torch.randint(0, 2**62, (1,))))
-            perm = torch.randperm(len(x), generator=g)
-            n_val = int(round(len(x) * valid_pct))
-            if n_val == 0: raise ValueError(f"The validation set is empty: valid_pct={valid_pct} of {len(x)} events")
+            n = batch_len(x)
+            perm = torch.randperm(n, generator=g)
+            n_val = int(round(n * valid_pct))
+            if n_val == 0: raise ValueError(f"The validation set is empty: valid_pct={valid_pct} of {n} events")
             vi, ti = perm[:n_val], perm[n_val:]
-            valid, (x, y, w) = (x[vi], y[vi], w[vi]), (x[ti], y[ti], w[ti])
+            valid, (x, y, w) = tree_map(lambda t: t[vi], (x, y, w)), tree_map(lambda t: t[ti], (x, y, w))
         trn = ArrayLoader(x, y, w, bs=bs, shuffle=shuffle, drop_last=drop_last, device=device, seed=seed, name='train', **kwargs)
         val = None
         if valid is not None:

@@ -11,13 +11,14 @@ from types import SimpleNamespace
 import numpy as np
 import torch
 from torch import nn
-from .core import default_device, to_tensor, to_np
+from .core import default_device, to_tensor, to_np, to_device, tree_map, tree_cat, tree_leaves, batch_len
 from .data import ArrayLoader, DataLoaders
 
 # %% auto #0
 __all__ = ['event', 'CancelBatchException', 'CancelTrainException', 'CancelValidException', 'CancelEpochException',
            'CancelFitException', 'CancelFoldException', 'CancelStepException', 'CancelBackwardException',
-           'CancelPredictException', 'NonFiniteLossError', 'Callback', 'Learner', 'history_values', 'Recorder']
+           'CancelPredictException', 'NonFiniteLossError', 'Callback', 'call_model', 'Learner', 'history_values',
+           'Recorder']
 
 # %% ../nbs/03_learner.ipynb #4d798375
 _events = ('before_fit', 'before_fold', 'before_epoch', 'before_train', 'before_batch', 'after_pred', 'after_loss',
@@ -78,13 +79,19 @@ class Callback:
 def _batch_parts(b):
     if isinstance(b, (tuple, list)):
         if len(b) == 3: return b
-        if len(b) == 2: return b[0], b[1], torch.ones(len(b[0]), device=b[0].device)
+        if len(b) == 2: return b[0], b[1], torch.ones(batch_len(b[0]), device=tree_leaves(b[0])[0][1].device)
     raise ValueError(f"A batch must be (x, y) or (x, y, w), got {type(b).__name__} of length {len(b) if hasattr(b, '__len__') else '?'}")
+
+def call_model(model, xb):
+    "`model(xb)`; a tuple or list of inputs is unpacked (`model(*xb)`), a dict passed by keyword (`model(**xb)`)"
+    if isinstance(xb, (tuple, list)): return model(*xb)
+    if isinstance(xb, dict): return model(**xb)
+    return model(xb)
 
 class Learner:
     "Holds model, data, loss, optimiser and training state; runs the loop and dispatches events to callbacks"
     def __init__(self,
-        model:nn.Module, # The network; called as `model(xb)`
+        model:nn.Module, # The network; called as `model(xb)` (`model(*xb)` when batches hold a tuple of inputs)
         dls:DataLoaders|tuple, # `DataLoaders` or a `(train, valid)` pair of loaders yielding `(x, y, w)`
         loss_func=None, # `loss_func(pred, y, w) -> scalar`; may be `None` if a callback sets `loss_grad`
         opt_func=torch.optim.Adam, # `opt_func(params, lr=lr)` builds the optimiser
@@ -195,7 +202,7 @@ def _with_events(self:Learner, f, name:str, ex:type):
 @patch
 def _do_one_batch(self:Learner):
     self.loss_grad = None
-    self.pred = self.model(self.xb)
+    self.pred = call_model(self.model, self.xb)
     self('after_pred')
     if self.phase == 'predict': return
     if self.loss_grad is None:
@@ -221,7 +228,7 @@ def _all_batches(self:Learner):
     for i, b in enumerate(self.dl):
         self.iter = i
         xb, yb, wb = _batch_parts(b)
-        self.xb, self.yb, self.wb = xb.to(dev), yb.to(dev), wb.to(dev)
+        self.xb, self.yb, self.wb = to_device(xb, dev), to_device(yb, dev), wb.to(dev)
         self._with_events(self._do_one_batch, 'batch', CancelBatchException)
         if train: self.train_iter += 1
 
@@ -288,7 +295,7 @@ def get_preds(self:Learner,
     if dl is None: raise ValueError("No data to predict: pass `dl`")
     preds = []
     def _run():
-        for b in _iter_preds(self, dl): preds.append(self.pred.detach().cpu())
+        for b in _iter_preds(self, dl): preds.append(tree_map(lambda t: t.detach().cpu(), self.pred))
     with self.added_cbs(cbs):
         self.phase, self.dl = 'predict', dl
         self.model.eval()
@@ -296,7 +303,7 @@ def get_preds(self:Learner,
             with torch.no_grad(): self._with_events(_run, 'predict', CancelPredictException)
         finally: self.phase, self.dl = None, None
     if not preds: raise ValueError("Prediction produced no batches")
-    out = torch.cat(preds)
+    out = tree_cat(preds)
     return activation(out) if activation is not None else out
 
 def _iter_preds(self, dl):
@@ -304,7 +311,7 @@ def _iter_preds(self, dl):
     for i, b in enumerate(dl):
         self.iter = i
         xb, yb, wb = _batch_parts(b)
-        self.xb, self.yb, self.wb = xb.to(dev), yb.to(dev), wb.to(dev)
+        self.xb, self.yb, self.wb = to_device(xb, dev), to_device(yb, dev), wb.to(dev)
         cancelled = False
         try: self('before_batch'); self._do_one_batch()
         except CancelBatchException: self('after_cancel_batch'); cancelled = True
@@ -313,7 +320,7 @@ def _iter_preds(self, dl):
 
 @patch
 def predict(self:Learner,
-    x, # Features: array, tensor or DataFrame (with `x_names`)
+    x, # Features: array, tensor, DataFrame (with `x_names`), or a tuple/dict of arrays (e.g. a padded set and its mask)
     bs:int=4096, # Batch size for prediction
     x_names:list|None=None, # DataFrame columns (default: all columns)
     activation=None, cbs:list|None=None) -> torch.Tensor:
@@ -380,7 +387,7 @@ class Recorder(Callback):
         if self.phase == 'train':
             self.lrs.append(self.opt.param_groups[0]['lr'])
         elif self.metrics:
-            self._preds.append(self.pred.detach()); self._ys.append(self.yb); self._ws.append(self.wb)
+            self._preds.append(tree_map(torch.Tensor.detach, self.pred)); self._ys.append(self.yb); self._ws.append(self.wb)
 
     def _mean(self):
         if not self._losses: return float('nan')
@@ -396,7 +403,7 @@ class Recorder(Callback):
         if getattr(self, '_row', None) is None: return   # `validate()` outside a fit: nothing to add to the history
         self._row['valid_loss'] = self.last_valid_loss
         if self.metrics and self._preds:
-            p, y, w = torch.cat(self._preds), torch.cat(self._ys), torch.cat(self._ws)
+            p, y, w = tree_cat(self._preds), tree_cat(self._ys), torch.cat(self._ws)
             for m in self.metrics: self._row[_metric_name(m)] = float(m(p, y, w))
         self._preds, self._ys, self._ws = [], [], []
     def after_epoch(self):
