@@ -140,7 +140,8 @@ def rename_to_output_files(proc):
 
 SECTIONS = [(0, 3, 'Foundations'), (3, 10, 'Training loop'), (10, 15, 'Statistics'), (15, 20, 'INFERNO'),
             (20, 30, 'Learning to pivot'), (30, 40, 'TabNet and HIGGS'), (40, 50, 'Tuning'), (50, 60, 'Interpretation'),
-            (60, 90, 'More'), (90, 100, 'Command line')]
+            (60, 65, 'Sets'), (65, 70, 'Jet tagging'), (70, 80, 'Jet-parton assignment (SPANet)'), (80, 90, 'Sharing models'),
+            (90, 100, 'Command line')]
 
 
 def write_sidebar(nbs):
