@@ -82,8 +82,25 @@ def main(argv:list|None=None) -> int:
     d.add_argument('--approx', action='store_true', help='approximate INFERNO (interpolated ±1 step templates)')
     d.add_argument('--seed', type=int, default=0, help='random seed')
     d.add_argument('--quiet', action='store_true', help='print nothing')
+    c = sub.add_parser('card', help="print the model card of a saved model directory (and check its files against the card's hashes)")
+    c.add_argument('model_dir', help='a directory written by save_model, Learner.save, Ensemble.save or an estimator')
+    c.add_argument('--json', action='store_true', help='print card.json instead of the Markdown rendering')
     a = p.parse_args(argv)
     if a.cmd == 'demo':
         try: run_demo(a.out, bm=a.bm, n_train=a.n_train, epochs=a.epochs, n_test=a.n_test, seed=a.seed, exact=not a.approx, quiet=a.quiet)
         except ValueError as e: p.error(str(e))
+    if a.cmd == 'card': return _card(p, a)
     return 0
+
+def _card(p, a) -> int:
+    "`heptorch card MODEL_DIR`: the card as Markdown (or JSON); mismatching files are reported on stderr"
+    import warnings
+    from heptorch.export.card import read_card, check_card, card_markdown
+    try:
+        card = read_card(a.model_dir)
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter('always'); ok = check_card(a.model_dir)
+    except (ValueError, OSError) as e: p.error(str(e))
+    print(json.dumps(card, indent=1) if a.json else card_markdown(card))
+    for w in ws: print(f"warning: {w.message}", file=sys.stderr)
+    return 0 if ok else 1
