@@ -10,7 +10,8 @@ Eager torch runs under torch.inference_mode(). Each measurement repeats calls on
 until --min_time seconds of CPU time have passed; backends alternate within a round and their order flips between
 rounds. events/s is taken from process CPU time (the machine is shared, so wall time includes waiting for a core) and
 also reported from wall time. Each of --reruns full runs is a fresh interpreter; the summary is the median over
-reruns of each run's median over rounds, with the min and max over reruns as the spread.
+reruns of each run's median over rounds, with the min and max over reruns as the spread; the onnxruntime/torch
+ratio is the median of the per-run ratios.
 
     PYTHONPATH=$PWD python experiments/bench_export.py [--reruns 3] [--rounds 5] [--min_time 0.3] [--out experiments/results/bench_export.json]
 """
@@ -78,6 +79,21 @@ def single_run(a):
                       f"{res[name]['onnxruntime'][str(bs)] / res[name]['torch'][str(bs)]:.2f})", flush=True)
     return res
 
+def summarise(runs, models):
+    "Per model: median over runs of each backend's events/s, [min, max] over runs, and the median and range of the per-run ratios"
+    summary = {}
+    for name in models:
+        m = {}
+        for k in ('torch', 'onnxruntime', 'torch_wall', 'onnxruntime_wall'):
+            m[k] = {str(bs): statistics.median(r[name][k][str(bs)] for r in runs) for bs in BATCHES}
+            m[k + '_spread'] = {str(bs): [min(r[name][k][str(bs)] for r in runs), max(r[name][k][str(bs)] for r in runs)] for bs in BATCHES}
+        ratios = {str(bs): [r[name]['onnxruntime'][str(bs)] / r[name]['torch'][str(bs)] for r in runs] for bs in BATCHES}
+        m['ratio_onnxruntime_over_torch'] = {bs: statistics.median(v) for bs, v in ratios.items()}
+        m['ratio_spread'] = {bs: [min(v), max(v)] for bs, v in ratios.items()}
+        m['parity_max_abs_diff'] = max(v for r in runs for v in r[name]['parity_max_abs_diff'].values())
+        summary[name] = m
+    return summary
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--reruns', type=int, default=3, help='full runs, each in a fresh interpreter')
@@ -98,17 +114,7 @@ def main():
         subprocess.run([sys.executable, __file__, '--single', tmp, '--rounds', str(a.rounds), '--min_time', str(a.min_time),
                         '--models', *a.models], check=True, env=env)
         runs.append(json.loads(Path(tmp).read_text())); os.unlink(tmp)
-    summary = {}
-    for name in a.models:
-        m = {}
-        for k in ('torch', 'onnxruntime', 'torch_wall', 'onnxruntime_wall'):
-            m[k] = {str(bs): statistics.median(r[name][k][str(bs)] for r in runs) for bs in BATCHES}
-            m[k + '_spread'] = {str(bs): [min(r[name][k][str(bs)] for r in runs), max(r[name][k][str(bs)] for r in runs)] for bs in BATCHES}
-        m['ratio_onnxruntime_over_torch'] = {str(bs): m['onnxruntime'][str(bs)] / m['torch'][str(bs)] for bs in BATCHES}
-        m['ratio_spread'] = {str(bs): [min(r[name]['onnxruntime'][str(bs)] / r[name]['torch'][str(bs)] for r in runs),
-                                       max(r[name]['onnxruntime'][str(bs)] / r[name]['torch'][str(bs)] for r in runs)] for bs in BATCHES}
-        m['parity_max_abs_diff'] = max(v for r in runs for v in r[name]['parity_max_abs_diff'].values())
-        summary[name] = m
+    summary = summarise(runs, a.models)
     first = a.models[0]
     out = {'events_per_s': {'torch': summary[first]['torch'], 'onnxruntime': summary[first]['onnxruntime']},
            'events_per_s_model': first, 'models': summary,
