@@ -10,8 +10,9 @@ real (the worst case for both), cross-entropy forward + backward, one CPU thread
 
 Time: `--rounds` rounds; in each the two formulations are timed one after the other (order alternating between
 rounds), `--reps` forward+backward passes each after one warm-up pass; medians per formulation and N.
-Peak memory: each (formulation, N) runs once in a fresh subprocess; the increase of the process's peak resident
-set size (VmHWM, reset through /proc/self/clear_refs) over its RSS just before one forward+backward pass.
+Peak memory: each (formulation, N) runs in a fresh subprocess: one warm-up pass, then the increase of the process's
+peak resident set size (VmHWM, reset through /proc/self/clear_refs) over its RSS just before one more forward+backward
+pass. The dense model's one-hot matrices exist before that pass (reported separately as relation_matrices_mb).
 (tracemalloc does not see torch's allocations.)
 
 Run: OMP_NUM_THREADS=1 PYTHONPATH=$PWD python experiments/bench_in.py
@@ -46,7 +47,7 @@ def step(model, x, m, y):
     loss = F.cross_entropy(model(x, m), y)
     loss.backward()
     model.zero_grad(set_to_none=True)
-    return float(loss)
+    return float(loss.detach())
 
 def rss_kb(field):
     for line in open('/proc/self/status'):
@@ -60,7 +61,7 @@ def mem_child(impl, N, bs):
     vec, dense = build(N)
     model = vec if impl == 'vec' else dense
     x, m, y = batch(N, bs)
-    if impl == 'dense': model._rel(N, x.device, x.dtype)  # the one-hot matrices are built once, like the paper's code; counted separately
+    step(model, x, m, y)  # warm-up: lazy initialisations and, for the dense model, its one-hot matrices (built once, like the paper's code)
     gc.collect()
     try:
         with open('/proc/self/clear_refs', 'w') as f: f.write('5')  # reset the peak RSS to the current RSS
@@ -84,7 +85,7 @@ def main():
     if a.mem_child: return mem_child(a.mem_child[0], int(a.mem_child[1]), a.bs)
     import torch
     torch.set_num_threads(1)
-    res, t_start = {}, time.time()
+    res, t_start, load0 = {}, time.time(), os.getloadavg()
     for N in a.ns:
         vec, dense = build(N)
         x, m, y = batch(N, a.bs)
@@ -109,8 +110,9 @@ def main():
         print(f"N={N:4d} [h,D_E,D_O]={list(HYPER[N])}: ours {1e3*med['vec']:8.2f} ms, dense {1e3*med['dense']:9.2f} ms, ratio {med['vec']/med['dense']:.4f}; "
               f"peak +{mem['vec']['peak_mb']:.1f} MB vs +{mem['dense']['peak_mb']:.1f} MB (+{mem['dense']['relation_matrices_mb']:.1f} MB matrices); |Δout| {diff:.1e}", flush=True)
     out = dict(description=__doc__.strip().splitlines()[0], P=P, n_classes=N_CLASSES, batch=a.bs, rounds=a.rounds, reps=a.reps,
-               threads=torch.get_num_threads(), torch=torch.__version__, machine=platform.machine(), aggregate='flatten',
-               all_slots_real=True, memory_method='peak RSS (VmHWM after clear_refs) minus RSS before one forward+backward, fresh subprocess per configuration',
+               threads=torch.get_num_threads(), torch=torch.__version__, machine=platform.machine(), cpu_count=os.cpu_count(),
+               load_avg_start=load0, load_avg_end=os.getloadavg(), aggregate='flatten',
+               all_slots_real=True, memory_method='peak RSS (VmHWM after clear_refs) minus RSS before one forward+backward after a warm-up pass, fresh subprocess per configuration',
                wall_s=time.time() - t_start, results={str(k): v for k, v in res.items()})
     if 150 in res: out['in_speed_ratio'] = res[150]['speed_ratio']
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
