@@ -141,7 +141,7 @@ class InteractionNetwork(nn.Module):
         h = F.linear(x, W[:, :P], lin.bias)[:, :, None] + F.linear(x, W[:, P:2 * P])[:, None, :]  # (n, N, N, h): receiver i, sender j
         if pair is not None: h = h + F.linear(pair, W[:, 2 * P:])
         E = self.f_R[1:](h)                                                 # (n, N, N, D_E); the diagonal j = i is never summed
-        w = (mask[:, None, :] & ~torch.eye(N, dtype=torch.bool, device=x.device)).to(x.dtype)  # real senders j != i
+        w = (mask[:, None, :] & (torch.eye(N, dtype=x.dtype, device=x.device) == 0)).to(x.dtype)  # real senders j != i (a float eye: ONNX has no boolean EyeLike)
         if em is not None: w = w * em
         return torch.matmul(w.unsqueeze(-2), E).squeeze(-2)                 # Σ_j w_ij E_ij, a batched matrix product
 
