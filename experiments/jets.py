@@ -4,15 +4,17 @@ All three models see the same jets, split the same way (70% train, 10% validatio
 same budget: the same number of epochs, batch size, optimiser (Adam) and one-cycle schedule with the same peak learning
 rate. The HLF-MLP is the hls4ml tutorial's 16 -> 64 -> 32 -> 32 -> 5 on the 16 standardised high-level features
 (computed from all constituents of each jet); as a diagnostic, the same MLP is also trained with `multiplicity`
-capped at N (what the set models can count). Deep Sets and the interaction network (JEDI-net's best setting for
-N = 30: h = 50, D_E = 12, D_O = 6, flattened O) read the leading N constituents (16 standardised features each).
+capped at N (what the set models can count). Deep Sets and the interaction network read the leading N constituents
+(16 standardised features each); the IN uses JEDI-net's best [h, D_E, D_O] for that N (JEDI_BEST, flattened O:
+N = 50 -> [50, 12, 14], N = 30 -> [50, 12, 6]; other N fall back to [50, 12, 6]).
 
-    OMP_NUM_THREADS=1 PYTHONPATH=$PWD python experiments/jets.py [--n_jets 40000] [--n_const 30] [--epochs 6]
-        [--h5 PATH_TO_HLS4ML_FILE_OR_DIR] [--cache DIR]
+    OMP_NUM_THREADS=1 PYTHONPATH=$PWD python experiments/jets.py [--n_jets 40000] [--n_const 50] [--epochs 6]
+        [--h5 PATH_TO_HLS4ML_FILE_OR_DIR] [--cache DIR] [--out DIR]
 
-Writes experiments/results/jets.json and jets_*.png. The committed run (defaults, --cache set) took 894 s of wall time
-on a shared 2-core machine (IN-30 training 746 s of it), plus 196 s to simulate the 40,000 jets and compute their
-high-level features on the first call. Without --h5 the data are the simulated stand-in
+Writes jets.json and jets_*.png to --out (default experiments/results). The committed run (defaults, --cache set) took
+991 s of wall time on a shared 2-core machine (IN-50 training 915 s of it), plus about 200 s to simulate the 40,000 jets
+and compute their high-level features on the first call. experiments/results/jets_n30.json is the same run with
+--n_const 30 (894 s). Without --h5 the data are the simulated stand-in
 (heptorch.jets.standin), and the results say so; they are not Pythia/Delphes jets.
 """
 import argparse, json, os, time
@@ -37,6 +39,8 @@ from heptorch.jets.standin import plot_class_distributions, jet_summary
 from heptorch.jets.eval import (tagger_summary, plot_roc_per_class, plot_rejection, plot_light_heavy, light_heavy,
                                 hls4ml_mlp)
 
+# JEDI-net's best [h, D_E, D_O] for each number of constituents (Moreno et al. 2020)
+JEDI_BEST = {30: (50, 12, 6), 50: (50, 12, 14), 100: (30, 10, 10), 150: (10, 4, 14)}
 JEDI = {'DNN (16 HLF)': dict(g=.938, q=.903, w=.954, z=.946, t=.962), 'IN-100': dict(g=.953, q=.930, w=.974, z=.968, t=.968)}
 
 def get_jets(a):
@@ -57,7 +61,7 @@ def softmax(t): return torch.softmax(t, 1)
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--n_jets', type=int, default=40000); ap.add_argument('--n_const', type=int, default=30)
+    ap.add_argument('--n_jets', type=int, default=40000); ap.add_argument('--n_const', type=int, default=50)
     ap.add_argument('--epochs', type=int, default=6); ap.add_argument('--bs', type=int, default=256)
     ap.add_argument('--lr', type=float, default=3e-3); ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--h5', default=None); ap.add_argument('--cache', default=None)
@@ -89,7 +93,7 @@ def main():
     models = {
         'HLF-MLP': (lambda: hls4ml_mlp(16, 5), lambda i: H[i]),
         'DeepSets': (lambda: DeepSets(16, 5), lambda i: (X[i], M[i])),
-        f'IN-{N}': (lambda: InteractionNetwork(16, N, 5, hidden=50, d_e=12, d_o=6), lambda i: (X[i], M[i])),
+        f'IN-{N}': (lambda: InteractionNetwork(16, N, 5, **dict(zip(('hidden', 'd_e', 'd_o'), JEDI_BEST.get(N, (50, 12, 6))))), lambda i: (X[i], M[i])),
         f'HLF-MLP (multiplicity capped at {N})': (lambda: hls4ml_mlp(16, 5), lambda i: Hc[i]),
     }
     probs, walls = {}, {}
