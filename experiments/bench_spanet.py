@@ -57,6 +57,7 @@ def heptorch_worker(a):
     from heptorch.spanet.decode import predict_assignments
     from heptorch.data import DataLoaders
     from heptorch.learner import Learner
+    import heptorch.callback.schedule   # adds Learner.fit_one_cycle
     set_seed(a.seed)
     info = EventInfo.from_yaml(TTBAR_YAML)
     trn, tst = read_spanet(a.train, info), read_spanet(a.test, info)
@@ -148,7 +149,7 @@ def event_purity(assign, targets, n_jets):
     return {k: dict(purity=float(ok[full & c].mean()) if (full & c).any() else None, n_events=int((full & c).sum())) for k, c in cats.items()}
 
 def run_worker(name, a, files, tmp, epochs, mode, seed):
-    py = HERE_PY if name == 'heptorch' else Path(a.peer_python)
+    py = HERE_PY if name == 'heptorch' else Path(os.path.abspath(a.peer_python))   # abspath, not resolve: keep the venv's symlink
     out = Path(tmp) / f'{name}_{mode}_{seed}.npz'
     cmd = [str(py), __file__, '--worker', name, '--mode', mode, '--train', files['train'], '--test', files['test'],
            '--event-yaml', files['yaml'], '--epochs', str(epochs), '--bs', str(a.bs), '--infer-bs', str(a.infer_bs),
