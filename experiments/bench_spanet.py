@@ -217,14 +217,19 @@ def main():
                 runs.append(res)
                 print(f"round {r} {name:8s}: epochs {', '.join(f'{t:.1f}' for t in res['epoch_times'])} s; "
                       f"inference {res['infer_events_per_s']:.0f} events/s; params {res['n_params']}", flush=True)
-        med = lambda w: float(np.median([t for x in runs if x['worker'] == w for t in x['epoch_times'][1:]] or [np.nan]))
-        inf = lambda w: float(np.median([x['infer_events_per_s'] for x in runs if x['worker'] == w] or [np.nan]))
+        med = lambda w: float(np.median([t for x in runs if x['worker'] == w for t in x['epoch_times'][1:]]))
+        inf = lambda w: float(np.median([x['infer_events_per_s'] for x in runs if x['worker'] == w]))
         out = dict(source=source, n_train=len(trn), n_test=len(tst), bs=a.bs, epochs=a.epochs, rounds=a.rounds, threads=a.threads,
-                   machine=f"{os.cpu_count()} CPUs visible", runs=runs,
-                   epoch_s=dict(heptorch=med('heptorch'), spanet=med('spanet')),
-                   infer_events_per_s=dict(heptorch=inf('heptorch'), spanet=inf('spanet')))
-        out['spanet_epoch_ratio'] = out['epoch_s']['heptorch'] / out['epoch_s']['spanet']
-        out['infer_speedup'] = out['infer_events_per_s']['heptorch'] / out['infer_events_per_s']['spanet']
+                   machine=f"{os.cpu_count()} CPUs visible", runs=runs)
+        both = {x['worker'] for x in runs} == {'heptorch', 'spanet'}
+        if both:
+            out['epoch_s'] = dict(heptorch=med('heptorch'), spanet=med('spanet'))
+            out['infer_events_per_s'] = dict(heptorch=inf('heptorch'), spanet=inf('spanet'))
+            out['spanet_epoch_ratio'] = out['epoch_s']['heptorch'] / out['epoch_s']['spanet']
+            out['infer_speedup'] = out['infer_events_per_s']['heptorch'] / out['infer_events_per_s']['spanet']
+            out['round_epoch_ratios'] = [float(np.median([t for x in runs if x['round'] == r and x['worker'] == 'heptorch' for t in x['epoch_times'][1:]])
+                                               / np.median([t for x in runs if x['round'] == r and x['worker'] == 'spanet' for t in x['epoch_times'][1:]]))
+                                         for r in range(a.rounds)]
         if a.purity_epochs:
             out['purity'] = {}
             for name in ['heptorch', 'spanet']:
@@ -239,8 +244,10 @@ def main():
     if not a.only:
         Path(a.results).parent.mkdir(parents=True, exist_ok=True)
         Path(a.results).write_text(json.dumps(out, indent=1))
-    print(f"epoch time: heptorch {out['epoch_s']['heptorch']:.2f} s, spanet {out['epoch_s']['spanet']:.2f} s; "
-          f"inference: heptorch {out['infer_events_per_s']['heptorch']:.0f}, spanet {out['infer_events_per_s']['spanet']:.0f} events/s")
-    print(f"spanet_epoch_ratio={out['spanet_epoch_ratio']:.3f}")
+    if 'spanet_epoch_ratio' in out:
+        print(f"epoch time: heptorch {out['epoch_s']['heptorch']:.2f} s, spanet {out['epoch_s']['spanet']:.2f} s "
+              f"(per round: {', '.join(f'{r:.2f}' for r in out['round_epoch_ratios'])}); inference: heptorch "
+              f"{out['infer_events_per_s']['heptorch']:.0f}, spanet {out['infer_events_per_s']['spanet']:.0f} events/s")
+        print(f"spanet_epoch_ratio={out['spanet_epoch_ratio']:.3f}")
 
 if __name__ == '__main__': main()
