@@ -15,7 +15,7 @@ STAMP := $(VENV)/.install-stamp
 endif
 N_WORKERS ?= 2
 
-.PHONY: help install export test docs build demo shot clean
+.PHONY: help install export test docs build demo shot clean bench-spanet
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -56,6 +56,18 @@ shot: ## headless-Chromium screenshot of docs/index.html into shots/index.png
 	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,2000 \
 	  --screenshot=shots/index.png "file://$(CURDIR)/docs/index.html" 2>/dev/null
 	@echo "wrote shots/index.png"
+
+# Peer packages for benchmarks live in their own venvs under .bench/ (git-ignored), never in heptorch's dependencies.
+SPANET_VENV := .bench/spanet
+$(SPANET_VENV)/.stamp: experiments/peers/spanet.txt
+	test -x $(SPANET_VENV)/bin/python || python3 -m venv $(SPANET_VENV)
+	$(SPANET_VENV)/bin/python -m pip install -q $(TORCH_PIP) "$(TORCH)"
+	$(SPANET_VENV)/bin/python -m pip install -q -r experiments/peers/spanet.txt
+	touch $@
+
+# BENCH_ARGS: extra arguments, e.g. BENCH_ARGS="--data ../shared/data/spanet_ttbar_first5k.h5 --purity-epochs 20"
+bench-spanet: install $(SPANET_VENV)/.stamp ## heptorch SPANet vs spanet 2.1.1 (peer venv .bench/spanet): epoch time, inference, alternating
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMBA_NUM_THREADS=1 $(PY) experiments/bench_spanet.py --peer-python $(SPANET_VENV)/bin/python $(BENCH_ARGS)
 
 clean: ## remove build products (keeps the venv)
 	rm -rf _proc dist build *.egg-info heptorch_demo shots
