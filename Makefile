@@ -15,11 +15,11 @@ STAMP := $(VENV)/.install-stamp
 endif
 N_WORKERS ?= 2
 
-.PHONY: help install export test docs build demo shot clean bench-spanet
+.PHONY: help install export test docs build wheel-check demo shot clean bench peers bench-loop bench-inferno bench-tabnet bench-spanet
 .DEFAULT_GOAL := help
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 install: $(STAMP) ## create the venv (if VENV is set), install CPU torch first, then heptorch[dev] in editable mode
 
@@ -35,8 +35,9 @@ export: install ## clean the notebooks and export them to heptorch/
 	$(BIN)nbdev_clean
 	$(BIN)nbdev_export
 
-test: install ## check notebooks are clean and exported, then run every notebook as a test
+test: install ## check notebooks are clean and exported and no file holds a machine's absolute path, then run every notebook as a test
 	$(PY) tools/check_sync.py
+	$(PY) tools/check_paths.py
 	$(PY) tools/run_tests.py --n_workers $(N_WORKERS)
 
 docs: install ## execute the notebooks and render the site into docs/ (offline, no Quarto)
@@ -45,6 +46,9 @@ docs: install ## execute the notebooks and render the site into docs/ (offline, 
 build: install ## build a wheel and an sdist into dist/
 	rm -rf dist build
 	$(PY) -m build --no-isolation
+
+wheel-check: build ## install the built wheel into a fresh venv (CPU torch first): pip check, import every module, no notebooks or data inside
+	$(PY) tools/check_wheel.py --torch "$(TORCH)" --torch-pip "$(TORCH_PIP)" dist/*.whl
 
 demo: install ## run the main job: `heptorch demo`, writing ./heptorch_demo/
 	$(BIN)heptorch demo --out heptorch_demo
@@ -57,17 +61,36 @@ shot: ## headless-Chromium screenshot of docs/index.html into shots/index.png
 	  --screenshot=shots/index.png "file://$(CURDIR)/docs/index.html" 2>/dev/null
 	@echo "wrote shots/index.png"
 
-# Peer packages for benchmarks live in their own venvs under .bench/ (git-ignored), never in heptorch's dependencies.
-SPANET_VENV := .bench/spanet
-$(SPANET_VENV)/.stamp: experiments/peers/spanet.txt
-	test -x $(SPANET_VENV)/bin/python || python3 -m venv $(SPANET_VENV)
-	$(SPANET_VENV)/bin/python -m pip install -q $(TORCH_PIP) "$(TORCH)"
-	$(SPANET_VENV)/bin/python -m pip install -q -r experiments/peers/spanet.txt
+# Benchmarks against peer projects. Each peer gets its own venv under $(BENCH_DIR) (git-ignored), made from the
+# pins in experiments/peers/NAME.txt with CPU torch installed first; nothing of a peer is a heptorch dependency.
+BENCH_DIR ?= .bench
+BENCH_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONPATH=$(CURDIR)
+ARGS ?=   # extra arguments for the benchmark script, e.g. `make bench-inferno ARGS="--rounds 5"`
+BENCHES := bench-loop bench-inferno bench-tabnet bench-spanet
+
+$(BENCH_DIR)/%/.stamp: experiments/peers/%.txt
+	rm -rf $(BENCH_DIR)/$*
+	python3 -m venv $(BENCH_DIR)/$*
+	$(BENCH_DIR)/$*/bin/python -m pip install -q $(TORCH_PIP) "$(TORCH)"
+	$(BENCH_DIR)/$*/bin/python -m pip install -q -r experiments/peers/$*.txt
 	touch $@
 
-# BENCH_ARGS: extra arguments, e.g. BENCH_ARGS="--data ../shared/data/spanet_ttbar_first5k.h5 --purity-epochs 20"
-bench-spanet: install $(SPANET_VENV)/.stamp ## heptorch SPANet vs spanet 2.1.1 (peer venv .bench/spanet): epoch time, inference, alternating
-	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 NUMBA_NUM_THREADS=1 $(PY) experiments/bench_spanet.py --peer-python $(SPANET_VENV)/bin/python $(BENCH_ARGS)
+peers: $(patsubst experiments/peers/%.txt,$(BENCH_DIR)/%/.stamp,$(wildcard experiments/peers/*.txt)) ## create every peer's venv under .bench/
+
+bench: $(BENCHES) ## run every benchmark (creating the peers' venvs first); results go to experiments/results/
+	@echo "benchmarks done: $(BENCHES)"
+
+bench-loop: install ## Learner overhead vs a hand-written loop (ratio and microseconds per batch)
+	$(BENCH_ENV) $(PY) experiments/bench_loop.py --out experiments/results/bench_loop.json $(ARGS)
+
+bench-inferno: install $(BENCH_DIR)/inferno/.stamp ## exact INFERNO vs pytorch-inferno 0.2.2
+	$(BENCH_ENV) $(PY) experiments/bench_inferno.py --peer_python $(BENCH_DIR)/inferno/bin/python $(ARGS)
+
+bench-tabnet: install $(BENCH_DIR)/tabnet/.stamp ## TabNet-S epochs vs pytorch-tabnet 4.1.0
+	$(BENCH_ENV) $(PY) experiments/bench_tabnet.py --peer_python $(BENCH_DIR)/tabnet/bin/python $(ARGS)
+
+bench-spanet: install $(BENCH_DIR)/spanet/.stamp ## SPANet epochs and inference vs spanet 2.1.1 (ARGS="--data FILE --purity-epochs 10" for purity)
+	$(BENCH_ENV) NUMBA_NUM_THREADS=1 $(PY) experiments/bench_spanet.py --peer_python $(BENCH_DIR)/spanet/bin/python $(ARGS)
 
 clean: ## remove build products (keeps the venv)
 	rm -rf _proc dist build *.egg-info heptorch_demo shots

@@ -1,9 +1,8 @@
 """Exact INFERNO: heptorch vs pytorch-inferno 0.2.2, same network, batch size and data, measured alternately in one run.
 
-pytorch-inferno lives in its own venv (never a heptorch dependency):
-    python3 -m venv /work/venv-pinf && /work/venv-pinf/bin/pip install torch==2.13.0 && \
-    /work/venv-pinf/bin/pip install pytorch-inferno==0.2.2 'fastcore<1.8' 'fastprogress<1.1'
-Run: OMP_NUM_THREADS=1 PYTHONPATH=$PWD python experiments/bench_inferno.py [--peer_python /work/venv-pinf/bin/python]
+pytorch-inferno lives in its own venv (never a heptorch dependency), created by `make bench-inferno` under the
+git-ignored `.bench/inferno/` from the pins in `experiments/peers/inferno.txt` (torch installed first).
+Run: `make bench-inferno`, or OMP_NUM_THREADS=1 PYTHONPATH=$PWD python experiments/bench_inferno.py [--peer_python PATH]
 Each side runs in its own process (one OpenMP thread), alternating `--rounds` times; medians are compared.
 Benchmark BM2 (r and lambda free, exact loss), network 3-100-100-10, tau=0.1, batch 1000, 20k training + 20k validation events.
 Last line: inferno_epoch_ratio=<ours/theirs>.
@@ -11,6 +10,8 @@ Last line: inferno_epoch_ratio=<ours/theirs>.
 import argparse, json, os, subprocess, sys, time
 from pathlib import Path
 import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
 
 def make_data(path, n, seed=0):
     "Balanced toy data (train and valid), generated once and shared by both sides"
@@ -92,19 +93,24 @@ def side_theirs(d, a):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--side', choices=['ours', 'theirs'], default=None, help='internal: run one side and print JSON')
-    p.add_argument('--data', default='/tmp/bench_inferno_data.npz')
-    p.add_argument('--peer_python', default='/work/venv-pinf/bin/python')
+    p.add_argument('--data', default=None, help='where to write the shared data (default: a temporary file)')
+    p.add_argument('--peer_python', default=str(ROOT / '.bench' / 'inferno' / 'bin' / 'python'), help="pytorch-inferno's python (default: the venv `make bench-inferno` creates)")
     p.add_argument('--n', type=int, default=20_000, help='training (and validation) events')
     p.add_argument('--bs', type=int, default=1000)
     p.add_argument('--n_batches', type=int, default=30)
     p.add_argument('--epochs', type=int, default=2)
     p.add_argument('--rounds', type=int, default=3)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--out', default='experiments/results/bench_inferno.json')
     a = p.parse_args()
     if a.side:
         d = dict(np.load(a.data))
         r = (side_ours if a.side == 'ours' else side_theirs)(d, a)
         print(json.dumps(r)); return
+    if a.data is None:
+        import tempfile
+        a.data = str(Path(tempfile.mkdtemp()) / 'bench_inferno_data.npz')
+    if not Path(a.peer_python).exists(): sys.exit(f"pytorch-inferno's python not found at {a.peer_python}: run `make bench-inferno` (creates it) or pass --peer_python")
     make_data(a.data, a.n, a.seed)
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
     env_peer = {k: v for k, v in env.items() if k != 'PYTHONPATH'}
@@ -117,10 +123,10 @@ def main():
             res[side].append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(f"round {r} {side:6s} batch {1e3 * res[side][-1]['batch_s']:7.1f} ms  epoch {res[side][-1]['epoch_s']:6.2f} s", flush=True)
     med = {s: {k: float(np.median([x[k] for x in v])) for k in ('batch_s', 'epoch_s')} for s, v in res.items()}
-    summary = dict(settings=dict(vars(a), omp_num_threads=1, benchmark='BM2 exact (r, lambda free)', network='3-100-100-10 ReLU, tau=0.1'),
+    summary = dict(settings=dict({k: v for k, v in vars(a).items() if k not in ('data', 'peer_python', 'side', 'out')}, peer='pytorch-inferno 0.2.2 (experiments/peers/inferno.txt)', omp_num_threads=1, benchmark='BM2 exact (r, lambda free)', network='3-100-100-10 ReLU, tau=0.1'),
                    rounds=res, median=med, batch_ratio=med['ours']['batch_s'] / med['theirs']['batch_s'],
                    epoch_ratio=med['ours']['epoch_s'] / med['theirs']['epoch_s'])
-    out = Path('experiments/results/bench_inferno.json'); out.parent.mkdir(parents=True, exist_ok=True)
+    out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, indent=1))
     print(f"loss fwd+bwd per batch of {a.bs}: heptorch {1e3 * med['ours']['batch_s']:.1f} ms, pytorch-inferno {1e3 * med['theirs']['batch_s']:.1f} ms")
     print(f"epoch ({a.n} train + {a.n} valid events): heptorch {med['ours']['epoch_s']:.2f} s, pytorch-inferno {med['theirs']['epoch_s']:.2f} s")

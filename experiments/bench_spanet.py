@@ -19,7 +19,7 @@ SPANet's numba decoder). The ratio uses the median epoch time over all kept epoc
 Data: the tt stand-in (heptorch.spanet.standin.ttbar_standin) written in SPANet's v2 layout to a temporary folder,
 or `--data FILE` in that layout (first `--n-train` events train, last `--n-test` events test).
 
-    make bench-spanet        # builds .bench/spanet, then runs this with the defaults
+    make bench-spanet        # builds .bench/spanet from experiments/peers/spanet.txt, then runs this (ARGS=... for options)
     OMP_NUM_THREADS=1 .venv/bin/python experiments/bench_spanet.py [--data FILE] [--rounds 2] [--epochs 3] [--purity-epochs 0]
 
 The last line printed is `spanet_epoch_ratio=<ours/theirs>` (goal <= 0.7). Results: experiments/results/bench_spanet.json.
@@ -172,7 +172,7 @@ def main():
     p.add_argument('--bs', type=int, default=64); p.add_argument('--infer-bs', type=int, default=500)
     p.add_argument('--threads', type=int, default=1); p.add_argument('--seed', type=int, default=0)
     p.add_argument('--purity-epochs', type=int, default=0)
-    p.add_argument('--peer-python', default=str(PEER_PY))
+    p.add_argument('--peer_python', '--peer-python', dest='peer_python', default=str(PEER_PY))
     p.add_argument('--only', choices=['heptorch', 'spanet'], help="run one side once (debugging)")
     p.add_argument('--results', default=str(ROOT / 'experiments' / 'results' / 'bench_spanet.json'))
     # worker arguments

@@ -3,11 +3,12 @@
 pytorch-tabnet 4.1.0 on the same simulated HIGGS-like training set with the TabNet-S settings of the TabNet paper
 (n_d=24, n_a=26, 5 steps, gamma=1.5, lambda_sparse=1e-6, batch 16384, virtual batch 512, lr 0.02, Adam).
 
-Each library trains in its own process (heptorch with the shared venv, pytorch-tabnet with the venv that has it),
+Each library trains in its own process (heptorch with the python running this script, pytorch-tabnet with its own venv),
 the runs alternate (ABBA order over rounds), every process uses the same number of threads, and each reports its
 own per-epoch times, test accuracy/AUC and peak resident memory (getrusage ru_maxrss).
 
-    OMP_NUM_THREADS=1 PYTHONPATH=$PWD /work/main/.venv/bin/python experiments/bench_tabnet.py [--n-train 200000] [--epochs 6] [--rounds 2]
+    make bench-tabnet     (creates pytorch-tabnet's venv in .bench/tabnet from experiments/peers/tabnet.txt, then runs:)
+    OMP_NUM_THREADS=1 PYTHONPATH=$PWD .venv/bin/python experiments/bench_tabnet.py [--n-train 200000] [--epochs 6] [--rounds 2] [--peer_python PATH]
     (--plot-only redraws experiments/results/bench_tabnet.png from the committed JSON)
 
 Batch-norm momentum: the paper's 0.6 is TensorFlow's convention (weight of the old running value); both libraries
@@ -19,8 +20,7 @@ import argparse, json, os, resource, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 
-HEP_PY = '/work/main/.venv/bin/python'
-PTAB_PY = '/work/venv-ptab/bin/python'
+ROOT = Path(__file__).resolve().parents[1]
 
 def peak_rss_mb():
     "Peak resident memory of this process in MB (Linux reports ru_maxrss in KiB)"
@@ -95,6 +95,7 @@ def main():
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--out', default='experiments/results/bench_tabnet')
+    ap.add_argument('--peer_python', default=str(ROOT / '.bench' / 'tabnet' / 'bin' / 'python'), help="pytorch-tabnet's python (default: the venv `make bench-tabnet` creates)")
     ap.add_argument('--worker', choices=['heptorch', 'pytorch_tabnet']); ap.add_argument('--data')
     ap.add_argument('--plot-only', action='store_true', help='only redraw OUT.png from OUT.json')
     a = ap.parse_args()
@@ -114,7 +115,8 @@ def main():
           f"momentum={a.momentum} (PyTorch convention) lr={a.lr}; {a.epochs} epochs x {a.rounds} rounds per library; "
           f"{a.threads} thread(s) per process (OMP_NUM_THREADS={a.threads}); load before: {os.getloadavg()}")
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads), MKL_NUM_THREADS=str(a.threads), PYTHONPATH=os.getcwd())
-    pys = {'heptorch': HEP_PY, 'pytorch_tabnet': PTAB_PY}
+    if not Path(a.peer_python).exists(): sys.exit(f"pytorch-tabnet's python not found at {a.peer_python}: run `make bench-tabnet` (creates it) or pass --peer_python")
+    pys = {'heptorch': sys.executable, 'pytorch_tabnet': a.peer_python}
     runs = []
     for r in range(a.rounds):
         order = ['heptorch', 'pytorch_tabnet'] if r % 2 == 0 else ['pytorch_tabnet', 'heptorch']
@@ -146,7 +148,7 @@ def main():
               f"auc heptorch={h['auc']:.4f} pytorch_tabnet={p['auc']:.4f}",
               f"tabnet_epoch_ratio={ratio:.3f}"]
     print('\n'.join(lines))
-    res = dict(config=vars(a) | {'data': 'simulate_higgs (stand-in)', 'load_after': os.getloadavg()}, runs=runs, summary=summ,
+    res = dict(config={k: v for k, v in vars(a).items() if k not in ('peer_python', 'worker', 'plot_only')} | {'peer': 'pytorch-tabnet 4.1.0 (experiments/peers/tabnet.txt)', 'data': 'simulate_higgs (stand-in)', 'load_after': os.getloadavg()}, runs=runs, summary=summ,
                tabnet_epoch_ratio=ratio, accuracy_gap_points=100 * (h['accuracy'] - p['accuracy']))
     if a.out:
         Path(a.out).parent.mkdir(parents=True, exist_ok=True)

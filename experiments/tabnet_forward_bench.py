@@ -5,7 +5,7 @@ TabNet-S as the TabNet paper used it for HIGGS: n_d=24, n_a=26, 5 steps, gamma=1
 momentum 0.6, on 28 features (simulated HIGGS-like rows, standardised). This times the network only: no data
 loading, no training loop (the Learner-based `bench_tabnet.py` of issue 7 will time whole epochs).
 
-    PYTHONPATH=$PWD /work/venv-ptab/bin/python experiments/tabnet_forward_bench.py [--rounds 5] [--steps 3] [--threads 1] [--device cuda]
+    PYTHONPATH=$PWD .bench/tabnet/bin/python experiments/tabnet_forward_bench.py [--rounds 5] [--steps 3] [--threads 1] [--device cuda]
 
 pytorch-tabnet 4.1.0 must be importable for the comparison (keep it in its own venv, never a heptorch dependency);
 without it only heptorch is timed. Prints `tabnet_step_ratio=<ours/theirs>` last (below 1: ours is faster).

@@ -4,7 +4,7 @@ Adam loop on the same simulated HIGGS-like rows, and compare test accuracy and A
 (that one trains through the Learner, TabNet-S at batch 16384); this uses a smaller batch so that a few epochs
 on a laptop CPU give many optimiser steps.
 
-    PYTHONPATH=$PWD /work/venv-ptab/bin/python experiments/tabnet_plain_loop_check.py [--n 60000] [--epochs 5]
+    PYTHONPATH=$PWD .bench/tabnet/bin/python experiments/tabnet_plain_loop_check.py [--n 60000] [--epochs 5]
 """
 import argparse, json, time
 from pathlib import Path

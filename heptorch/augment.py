@@ -29,27 +29,36 @@ def wrap_phi(phi:torch.Tensor) -> torch.Tensor:
     return torch.remainder(phi + math.pi, 2 * math.pi) - math.pi
 
 def augment_4vec(
-    x:torch.Tensor, # Batch of features (n_events, n_features); not modified
+    x:torch.Tensor, # Batch of features (n_events, n_features), or sets (n_events, n_constituents, n_features); not modified
     phi_cols:list=(), # Indices of azimuthal-angle columns (rotated and reflected together)
     eta_cols:list=(), # Indices of pseudorapidity columns (reflected together)
     rotate:bool=True, # Random rotation about the beam axis, angle uniform in [-π, π)
     flip_phi:bool=True, # Reflect φ → -φ with probability 1/2
     flip_eta:bool=True, # Reflect η → -η with probability 1/2
     generator:torch.Generator|None=None, # RNG for the transformations (default: torch's global one)
+    mask:torch.Tensor|None=None, # For sets: (n_events, n_constituents) bool, True = real; padded slots are left untouched
 ) -> torch.Tensor:
-    "Apply one random rotation/reflection per event to all φ and η columns of `x`; returns a new tensor"
+    "Apply one random rotation/reflection per event to all φ and η columns of `x` (all constituents of a set alike); returns a new tensor"
+    if x.ndim not in (2, 3): raise ValueError(f"x must have shape (events, features) or (events, constituents, features), got {tuple(x.shape)}")
+    if mask is not None:
+        if x.ndim != 3: raise ValueError("`mask` is only meaningful for set inputs of shape (events, constituents, features)")
+        if mask.dtype != torch.bool or tuple(mask.shape) != tuple(x.shape[:2]):
+            raise ValueError(f"mask must be a bool tensor of shape {tuple(x.shape[:2])}, got {mask.dtype} {tuple(mask.shape)}")
     x = x.clone()
     n, kw = len(x), dict(device=x.device, dtype=x.dtype)
+    shape = (n,) + (1,) * (x.ndim - 1)  # one draw per event, shared by its constituents and columns
     phi_cols, eta_cols = list(phi_cols), list(eta_cols)
-    def sign():
-        r = torch.rand(n, 1, generator=generator, device='cpu' if generator is not None else x.device)
-        return (1 - 2 * (r < 0.5).to(x.dtype)).to(x.device)
+    rand = lambda: torch.rand(n, 1, generator=generator, device='cpu' if generator is not None else x.device).reshape(shape)
+    def sign(): return (1 - 2 * (rand() < 0.5).to(x.dtype)).to(x.device)
+    def put(cols, new):
+        if mask is not None: new = torch.where(mask[..., None], new, x[..., cols])
+        x[..., cols] = new
     if phi_cols:
-        phi = x[:, phi_cols]
+        phi = x[..., phi_cols]
         if flip_phi: phi = phi * sign()
-        if rotate: phi = phi + (torch.rand(n, 1, generator=generator, device='cpu' if generator is not None else x.device).to(**kw) * 2 - 1) * math.pi
-        x[:, phi_cols] = wrap_phi(phi)
-    if eta_cols and flip_eta: x[:, eta_cols] = x[:, eta_cols] * sign()
+        if rotate: phi = phi + (rand().to(**kw) * 2 - 1) * math.pi
+        put(phi_cols, wrap_phi(phi))
+    if eta_cols and flip_eta: put(eta_cols, x[..., eta_cols] * sign())
     return x
 
 # %% ../nbs/07_augment.ipynb #c457ccdc
@@ -67,8 +76,13 @@ class HEPAugmentCallback(Callback):
         if not (self.phi_cols or self.eta_cols): raise ValueError("Give at least one phi or eta column to augment")
         self.rotate, self.flip_phi, self.flip_eta, self.train, self.tta = rotate, flip_phi, flip_eta, train, tta
     def before_batch(self):
-        if (self.phase == 'train' and self.train) or (self.phase == 'predict' and self.tta):
-            self.learn.xb = augment_4vec(self.xb, self.phi_cols, self.eta_cols, self.rotate, self.flip_phi, self.flip_eta)
+        if not ((self.phase == 'train' and self.train) or (self.phase == 'predict' and self.tta)): return
+        xb = self.xb
+        if isinstance(xb, (tuple, list)):  # a set batch (x, mask[, pair ...]): transform x, respect the mask, keep the rest
+            mask = xb[1] if len(xb) > 1 and isinstance(xb[1], torch.Tensor) and xb[1].dtype == torch.bool else None
+            xa = augment_4vec(xb[0], self.phi_cols, self.eta_cols, self.rotate, self.flip_phi, self.flip_eta, mask=mask)
+            self.learn.xb = type(xb)([xa, *xb[1:]])
+        else: self.learn.xb = augment_4vec(xb, self.phi_cols, self.eta_cols, self.rotate, self.flip_phi, self.flip_eta)
 
 @patch
 def tta(self:Learner,

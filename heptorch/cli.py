@@ -82,8 +82,52 @@ def main(argv:list|None=None) -> int:
     d.add_argument('--approx', action='store_true', help='approximate INFERNO (interpolated ±1 step templates)')
     d.add_argument('--seed', type=int, default=0, help='random seed')
     d.add_argument('--quiet', action='store_true', help='print nothing')
+    c = sub.add_parser('card', help="print the model card of a saved model directory (and check its files against the card's hashes)")
+    c.add_argument('model_dir', help='a directory written by save_model, Learner.save, Ensemble.save or an estimator')
+    c.add_argument('--json', action='store_true', help='print card.json instead of the Markdown rendering')
+    x = sub.add_parser('export', help='export a saved model directory to another format (ONNX), written beside the model and its card')
+    x.add_argument('model_dir', help='a directory written by save_model, Learner.save, Ensemble.save or a TabNet estimator')
+    x.add_argument('--onnx', action='store_true', help='write an ONNX graph (needs the onnx extra: pip install "heptorch[onnx]")')
+    x.add_argument('--out', default=None, help='output file (default: MODEL_DIR/model.onnx)')
+    x.add_argument('--scaler', default=None, help='JSON file {"means": [...], "stds": [...]}: standardisation to put in the graph')
+    x.add_argument('--opset', type=int, default=17, help='ONNX opset version (default: 17)')
     a = p.parse_args(argv)
     if a.cmd == 'demo':
         try: run_demo(a.out, bm=a.bm, n_train=a.n_train, epochs=a.epochs, n_test=a.n_test, seed=a.seed, exact=not a.approx, quiet=a.quiet)
         except ValueError as e: p.error(str(e))
+    if a.cmd == 'card': return _card(p, a)
+    if a.cmd == 'export': return _export(p, a)
+    return 0
+
+def _card(p, a) -> int:
+    "`heptorch card MODEL_DIR`: the card as Markdown (or JSON); mismatching files are reported on stderr"
+    import warnings
+    from heptorch.export.card import read_card, check_card, card_markdown
+    try:
+        card = read_card(a.model_dir)
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter('always'); ok = check_card(a.model_dir)
+    except (ValueError, OSError) as e: p.error(str(e))
+    print(json.dumps(card, indent=1) if a.json else card_markdown(card))
+    for w in ws: print(f"warning: {w.message}", file=sys.stderr)
+    return 0 if ok else 1
+
+def _export(p, a) -> int:
+    "`heptorch export MODEL_DIR --onnx`: write the graph beside the saved model; card mismatches are reported on stderr"
+    import warnings
+    if not a.onnx: p.error("choose an export format: --onnx")
+    try: from heptorch.export.onnx import export_saved, read_metadata
+    except ImportError as e: p.error(str(e))
+    from heptorch.export.safe import read_json
+    try:
+        sc = read_json(a.scaler, 'scaler (JSON)') if a.scaler else {}
+        if a.scaler and not (isinstance(sc, dict) and {'means', 'stds'} <= set(sc)): raise ValueError(f'{a.scaler} must hold {{"means": [...], "stds": [...]}}')
+        with warnings.catch_warnings(record=True) as ws:
+            warnings.simplefilter('always')
+            path = export_saved(a.model_dir, a.out, means=sc.get('means'), stds=sc.get('stds'), opset=a.opset)
+    except (ValueError, TypeError, OSError) as e: p.error(str(e))
+    m = read_metadata(path)
+    ins = ', '.join(f"{i['name']} {tuple(i['shape'])}" for i in m['inputs'])
+    print(f"wrote {path}: {m['model_family']}, inputs {ins} -> {m['output']} ({m['activation'] or 'raw outputs'}); onnxruntime matches torch on the example")
+    for w in ws: print(f"warning: {w.message}", file=sys.stderr)
     return 0

@@ -60,19 +60,23 @@ class Ensemble:
             out = out + w * (activation(p) if activation is not None else p)
         return out
 
-    def save(self, fname):
-        "Save the models' weights and the ensemble weights"
-        torch.save({'states': [m.state_dict() for m in self.models], 'weights': self.weights, 'metric_values': self.metric_values}, fname)
-        return fname
+    def save(self,
+        path, # Directory to write (created if needed)
+        card:dict|bool|None=None, # Model-card fields (see `heptorch.export.card`); False: no card
+    ):
+        "Save the members' weights, the ensemble weights and metric values, and a model card to the directory `path`"
+        from heptorch.export.safe import save_ensemble
+        return save_ensemble(path, self.models, self.weights, self.metric_values, card=card)
 
     @classmethod
-    def load(cls, fname, make_model:Callable):
-        "Load an ensemble saved by `save`; `make_model()` builds one model of the right architecture"
-        d = torch.load(fname, map_location='cpu', weights_only=False)
-        models = []
-        for sd in d['states']:
-            m = make_model(); m.load_state_dict(sd); models.append(m)
-        return cls(models, d['weights'], d['metric_values'])
+    def load(cls,
+        path, # A directory written by `save`
+        make_model:Callable|None=None, # `make_model()` builds one member; default: rebuilt from the registry (`heptorch.export.safe.register_model`)
+    ):
+        "Load an ensemble saved by `save`; pickles are refused, never run"
+        from heptorch.export.safe import load_ensemble
+        models, weights, metric_values = load_ensemble(path, make_model)
+        return cls(models, weights, metric_values)
 
 # %% ../nbs/08_ensemble.ipynb #2872458a
 def train_kfold(

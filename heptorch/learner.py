@@ -331,18 +331,20 @@ def predict(self:Learner,
 
 # %% ../nbs/03_learner.ipynb #6074885d
 @patch
-def save(self:Learner, path, with_opt:bool=True):
-    "Save the model (and optimiser) state to `path`"
-    torch.save({'model': self.model.state_dict(), 'opt': self.opt.state_dict() if with_opt else None}, path)
-    return path
+def save(self:Learner,
+    path, # Directory to write (created if needed)
+    with_opt:bool=True, # Include the optimiser state
+    card:dict|bool|None=None, # Model-card fields (data source, features, licence, ...; see `heptorch.export.card`); False: no card
+):
+    "Save model weights, optimiser state, history and a model card to the directory `path`, in heptorch's safe format"
+    from heptorch.export.safe import save_learner
+    return save_learner(self, path, with_opt=with_opt, card=card)
 
 @patch
 def load(self:Learner, path, with_opt:bool=True):
-    "Load the model (and optimiser) state saved by `save`"
-    sd = torch.load(path, map_location=self.device, weights_only=False)
-    self.model.load_state_dict(sd['model'])
-    if with_opt and sd.get('opt') is not None: self.opt.load_state_dict(sd['opt'])
-    return self
+    "Load weights (and optimiser state and history) saved by `save`; pickles are refused, never run"
+    from heptorch.export.safe import load_learner
+    return load_learner(self, path, with_opt=with_opt)
 
 # %% ../nbs/03_learner.ipynb #1f8c7224
 def history_values(history:list) -> dict:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from ..learner import Callback, CancelFitException
+from ..export.safe import save_state, load_state, save_weights
 
 # %% auto #0
 __all__ = ['TrackerCallback', 'EarlyStoppingCallback', 'SaveBestCallback', 'CheckpointCallback']
@@ -60,7 +61,7 @@ class SaveBestCallback(TrackerCallback):
         super().after_epoch()
         if self.improved:
             self.best_state = copy.deepcopy(self.model.state_dict())
-            if self.fname is not None: torch.save(self.best_state, self.fname)
+            if self.fname is not None: save_weights(self.best_state, self.fname)
     def after_fit(self):
         if self.load_best and self.best_state is not None: self.model.load_state_dict(self.best_state)
     def state_dict(self): return {**super().state_dict(), 'best_state': self.best_state}
@@ -95,13 +96,12 @@ class CheckpointCallback(Callback):
         ck = {'epoch': learn.epoch, 'n_epoch': learn.n_epoch, 'train_iter': learn.train_iter,
               'model': learn.model.state_dict(), 'opt': learn.opt.state_dict(), 'rng': _rng_states(learn),
               'cbs': {cb.name: cb.state_dict() for cb in learn.cbs if cb is not self}}
-        tmp = Path(str(fname) + '.tmp')
-        torch.save(ck, tmp); os.replace(tmp, fname)
+        save_state(fname, ck, 'checkpoint')   # written to fname.tmp, then renamed
 
     def load_checkpoint(self, fname):
         "Restore the training state saved by `save_checkpoint`; the fit continues at the next epoch"
         learn = self.learn
-        ck = torch.load(fname, map_location=learn.device, weights_only=False)
+        ck = load_state(fname, 'checkpoint')   # refuses pickles; tensors on the CPU, moved by load_state_dict
         if ck['n_epoch'] != learn.n_epoch: raise ValueError(f"Checkpoint {fname} is from a fit of {ck['n_epoch']} epochs, this fit has {learn.n_epoch}; schedules would differ")
         learn.model.load_state_dict(ck['model']); learn.opt.load_state_dict(ck['opt'])
         learn.start_epoch, learn.train_iter = ck['epoch'] + 1, ck['train_iter']

@@ -20,11 +20,21 @@ def activation_layers(model:nn.Module) -> list:
     "Names of the activation-function submodules of `model`, in forward-definition order"
     return [n for n, m in model.named_modules() if isinstance(m, _ACTS)]
 
+def _input_batches(x, bs, dev):
+    "Batches of the model inputs as tuples: one float32 array, or a tuple of arrays (floats to float32, masks kept bool)"
+    if isinstance(x, (tuple, list)):
+        ts = [torch.as_tensor(np.ascontiguousarray(to_np(a))) for a in x]
+        ts = [t.float() if t.is_floating_point() else t for t in ts]
+        check_lengths(**{f'x[{i}]': t for i, t in enumerate(ts)})
+    else: ts = [torch.as_tensor(np.ascontiguousarray(to_np(x)), dtype=torch.float32)]
+    for i in range(0, len(ts[0]), bs): yield tuple(t[i:i + bs].to(dev) for t in ts)
+
 def collect_activations(
     model:nn.Module, # Any torch module
     x, # Inputs, passed to the model in batches
     layers:list|None=None, # Submodule names to hook (default: `activation_layers(model)`)
     bs:int=4096, # Events per forward pass
+    reduce=None, # `reduce(layer, output, inputs) -> (events, nodes)`; default: sum over the axes between events and nodes
 ) -> dict:
     "{layer name: (events, nodes) array} of the outputs of the hooked submodules"
     layers = activation_layers(model) if layers is None else list(layers)
@@ -33,11 +43,12 @@ def collect_activations(
     for l in layers:
         if l not in mods: raise ValueError(f"Unknown layer {l!r}; the model has {[n for n in mods if n]}")
     if len(set(layers)) < len(layers): raise ValueError(f"Duplicate layer names in {layers}; a module reused in several places must be hooked once")
-    store = {l: [] for l in layers}
+    store, cur = {l: [] for l in layers}, {}
     def hook(name):
         def f(mod, inp, out):
             o = out.detach().float()
-            if o.ndim > 2: o = o.reshape(o.shape[0], -1, o.shape[-1]).sum(1)
+            if reduce is not None: o = reduce(name, o, cur['xb'])
+            elif o.ndim > 2: o = o.reshape(o.shape[0], -1, o.shape[-1]).sum(1)
             store[name].append(o.cpu())
         return f
     handles = [mods[l].register_forward_hook(hook(l)) for l in layers]
@@ -47,7 +58,9 @@ def collect_activations(
     model.eval()
     try:
         with torch.no_grad():
-            for xb in torch.as_tensor(np.ascontiguousarray(to_np(x)), dtype=torch.float32).split(bs): model(xb.to(dev))
+            for xb in _input_batches(x, bs, dev):
+                cur['xb'] = xb
+                model(*xb)
     finally:
         for h in handles: h.remove()
         model.train(was)

@@ -4,6 +4,7 @@
 
 # %% ../../nbs/35_tabnet.sklearn.ipynb #055d01ef
 from __future__ import annotations
+import warnings
 import numpy as np
 import torch
 try:
@@ -88,26 +89,43 @@ class TabNetEstimatorMixin:
         check_is_fitted(self, 'learner_')
         return self.learner_.predict(self._check_X(X))
 
-    def save(self, path):
-        "Write parameters, fitted attributes (importances included) and network weights to `path`"
+    def save(self,
+        path, # Directory to write (created if needed)
+        card:dict|bool|None=None, # Model-card fields (see `heptorch.export.card`); False: no card
+    ):
+        "Write parameters, fitted attributes (importances included), network weights and a model card to the directory `path`"
+        from heptorch.export.safe import save_estimator
         check_is_fitted(self, 'learner_')
         fitted = {k: v for k, v in vars(self).items() if k.endswith('_') and not k.startswith('_') and k != 'learner_'}
+        params = self.get_params()
+        params['cbs'] = [f'{c.__module__}.{c.__qualname__}' for c in params['cbs']]   # code is not saved, only named
         m = self.learner_.model
-        torch.save({'estimator': type(self).__name__, 'params': self.get_params(), 'fitted': fitted,
-                    'model': {'n_features': m.n_features, 'n_out': m.n_out, 'names': m.names}, 'state': m.state_dict()}, path)
-        return path
+        config = {'name': 'heptorch.TabNet', 'args': [m.n_features, m.n_out],
+                  'kwargs': dict(lambda_sparse=self.lambda_sparse, names=m.names, **self._arch())}
+        learn = self.learner_ if self.learner_.dls.train is not None else None
+        return save_estimator(path, type(self).__name__, params, fitted, m, config=config, card=card, learn=learn)
 
     @classmethod
-    def load(cls, path, device:str|None=None):
-        "Rebuild an estimator saved by `save` (trusted files only: this unpickles)"
-        sd = torch.load(path, map_location='cpu', weights_only=False)
-        if sd.get('estimator') != cls.__name__: raise ValueError(f"{path} holds a {sd.get('estimator')!r}, not a {cls.__name__}")
-        est = cls(**sd['params'])
+    def load(cls,
+        path, # A directory written by `save`
+        device:str|None=None, # Device for prediction (default: the saved `device` parameter)
+    ):
+        "Rebuild an estimator saved by `save`; pickles are refused, never run"
+        from heptorch.export.safe import load_estimator
+        d = load_estimator(path, cls.__name__)
+        params = dict(d['params']); cbs = params.pop('cbs', [])
+        if cbs: warnings.warn(f"{path}: the callback classes {cbs} were not restored (a safe file holds no code); set `cbs` before refitting")
+        return cls._from_parts(params, d['fitted'], d['model'], device=device)
+
+    @classmethod
+    def _from_parts(cls, params:dict, fitted:dict, model, state=None, device=None):
+        "An estimator from its parameters, fitted attributes and network (or the network's shape and `state`, as the old format kept them)"
+        est = cls(**params)
         if device is not None: est.device = device
-        for k, v in sd['fitted'].items(): setattr(est, k, v)
-        mi = sd['model']
-        model = TabNet(mi['n_features'], mi['n_out'], lambda_sparse=est.lambda_sparse, names=mi['names'], **est._arch())
-        model.load_state_dict(sd['state'])
+        for k, v in fitted.items(): setattr(est, k, v)
+        if isinstance(model, dict):
+            m = TabNet(model['n_features'], model['n_out'], lambda_sparse=est.lambda_sparse, names=model['names'], **est._arch())
+            m.load_state_dict(state); model = m
         est.learner_ = Learner(model, (None, None), None, device=est.device)
         est.learner_.model.eval()
         return est
