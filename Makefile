@@ -35,8 +35,9 @@ export: install ## clean the notebooks and export them to heptorch/
 	$(BIN)nbdev_clean
 	$(BIN)nbdev_export
 
-test: install ## check notebooks are clean and exported, then run every notebook as a test
+test: install ## check notebooks are clean, exported and Colab-ready, then run every notebook as a test
 	$(PY) tools/check_sync.py
+	$(PY) tools/colab.py check
 	$(PY) tools/run_tests.py --n_workers $(N_WORKERS)
 
 docs: install ## execute the notebooks and render the site into docs/ (offline, no Quarto)
