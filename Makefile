@@ -15,7 +15,7 @@ STAMP := $(VENV)/.install-stamp
 endif
 N_WORKERS ?= 2
 
-.PHONY: help install export test docs build demo shot clean
+.PHONY: help install export test docs browser build demo shot clean
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -40,8 +40,12 @@ test: install ## check notebooks are clean, exported and Colab-ready, then run e
 	$(PY) tools/colab.py check
 	$(PY) tools/run_tests.py --n_workers $(N_WORKERS)
 
-docs: install ## execute the notebooks and render the site into docs/ (offline, no Quarto)
+docs: install browser ## execute the notebooks, render the site into docs/ (offline, no Quarto), check every page in Chromium
 	$(PY) tools/docs.py site --n_workers $(N_WORKERS)
+	$(PY) tools/check_site.py
+
+browser: ## install Debian's chromium and chromium-driver if missing (for the site check and screenshots)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { echo "installing Debian's chromium and chromium-driver"; apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 
 build: install ## build a wheel and an sdist into dist/
 	rm -rf dist build
@@ -50,13 +54,14 @@ build: install ## build a wheel and an sdist into dist/
 demo: install ## run the main job: `heptorch demo`, writing ./heptorch_demo/
 	$(BIN)heptorch demo --out heptorch_demo
 
-shot: ## headless-Chromium screenshot of docs/index.html into shots/index.png
+shot: browser ## headless-Chromium screenshots of the home page, an API page, a tutorial and a blog post into shots/
 	@test -f docs/index.html || { echo "docs/index.html missing: run make docs first"; exit 1; }
-	@command -v chromium >/dev/null || { echo "installing Debian's chromium"; apt-get update -qq && apt-get install -y -qq chromium; }
 	mkdir -p shots
-	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,2000 \
-	  --screenshot=shots/index.png "file://$(CURDIR)/docs/index.html" 2>/dev/null
-	@echo "wrote shots/index.png"
+	@for p in index.html learner.html tutorials/higgsml.html blog/posts/2026-11-23-tabnet-higgs/index.html; do \
+	  n=$$(echo $$p | sed 's|/index.html$$||; s|\.html$$||; s|.*/||'); \
+	  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,2000 \
+	    --screenshot=shots/$$n.png "file://$(CURDIR)/docs/$$p" 2>/dev/null && echo "wrote shots/$$n.png"; \
+	done
 
 clean: ## remove build products (keeps the venv)
 	rm -rf _proc dist build *.egg-info heptorch_demo shots
