@@ -148,7 +148,7 @@ def main():
                 target = site / path
                 if target.is_dir(): target, path = target / 'index.html', (path.rstrip('/') + '/index.html').lstrip('/')
                 if not target.exists(): bad.add(f"broken link to {path}")
-                elif u.fragment and '=' not in u.fragment and path in info  # `#category=x`: a listing filter, not an anchor and unquote(u.fragment) not in info[path]['ids']:
+                elif u.fragment and '=' not in u.fragment and path in info and unquote(u.fragment) not in info[path]['ids']:  # '#category=x' filters a listing
                     bad.add(f"broken anchor {path}#{u.fragment}")
             for b in sorted(bad): fail(rel, b)
     finally:
