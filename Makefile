@@ -15,7 +15,7 @@ STAMP := $(VENV)/.install-stamp
 endif
 N_WORKERS ?= 2
 
-.PHONY: help install export test docs build wheel-check demo shot clean bench peers bench-loop bench-inferno bench-tabnet bench-spanet
+.PHONY: help install export test docs browser build wheel-check demo shot clean bench peers bench-loop bench-inferno bench-tabnet bench-spanet
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -35,13 +35,18 @@ export: install ## clean the notebooks and export them to heptorch/
 	$(BIN)nbdev_clean
 	$(BIN)nbdev_export
 
-test: install ## check notebooks are clean and exported and no file holds a machine's absolute path, then run every notebook as a test
+test: install ## check notebooks are clean and exported, Colab-ready, and no file holds a machine's absolute path, then run every notebook as a test
 	$(PY) tools/check_sync.py
 	$(PY) tools/check_paths.py
+	$(PY) tools/colab.py check
 	$(PY) tools/run_tests.py --n_workers $(N_WORKERS)
 
-docs: install ## execute the notebooks and render the site into docs/ (offline, no Quarto)
+docs: install browser ## execute the notebooks, render the site into docs/ (offline, no Quarto), check every page in Chromium
 	$(PY) tools/docs.py site --n_workers $(N_WORKERS)
+	$(PY) tools/check_site.py
+
+browser: ## install Debian's chromium and chromium-driver if missing (for the site check and screenshots)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { echo "installing Debian's chromium and chromium-driver"; apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 
 build: install ## build a wheel and an sdist into dist/
 	rm -rf dist build
@@ -53,13 +58,14 @@ wheel-check: build ## install the built wheel into a fresh venv (CPU torch first
 demo: install ## run the main job: `heptorch demo`, writing ./heptorch_demo/
 	$(BIN)heptorch demo --out heptorch_demo
 
-shot: ## headless-Chromium screenshot of docs/index.html into shots/index.png
+shot: browser ## headless-Chromium screenshots of the home page, an API page, a tutorial and a blog post into shots/
 	@test -f docs/index.html || { echo "docs/index.html missing: run make docs first"; exit 1; }
-	@command -v chromium >/dev/null || { echo "installing Debian's chromium"; apt-get update -qq && apt-get install -y -qq chromium; }
 	mkdir -p shots
-	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,2000 \
-	  --screenshot=shots/index.png "file://$(CURDIR)/docs/index.html" 2>/dev/null
-	@echo "wrote shots/index.png"
+	@for p in index.html learner.html tutorials/higgsml.html blog/posts/2026-11-23-tabnet-higgs/index.html; do \
+	  n=$$(echo $$p | sed 's|/index.html$$||; s|\.html$$||; s|.*/||'); \
+	  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,2000 \
+	    --screenshot=shots/$$n.png "file://$(CURDIR)/docs/$$p" 2>/dev/null && echo "wrote shots/$$n.png"; \
+	done
 
 # Benchmarks against peer projects. Each peer gets its own venv under $(BENCH_DIR) (git-ignored), made from the
 # pins in experiments/peers/NAME.txt with CPU torch installed first; nothing of a peer is a heptorch dependency.

@@ -11,6 +11,8 @@ from torch import nn
 from .core import to_tensor, to_np, default_device
 from .data import ArrayLoader, DataLoaders, _as_xyw
 from .learner import Learner
+from .augment import augment_4vec
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['kfold_indices', 'Ensemble', 'train_kfold']
@@ -77,6 +79,26 @@ class Ensemble:
         from heptorch.export.safe import load_ensemble
         models, weights, metric_values = load_ensemble(path, make_model)
         return cls(models, weights, metric_values)
+
+# %% ../nbs/08_ensemble.ipynb #9da8b289
+@patch
+def tta(self:Ensemble,
+    x, # Features (array, tensor or DataFrame)
+    phi_cols:list=(), eta_cols:list=(), # Indices of the azimuthal-angle and pseudorapidity columns to transform
+    n_aug:int=8, # Number of augmented copies (added to one pass on the original events)
+    seed:int=0, # Seed of the random transformations
+    activation=torch.sigmoid, bs:int=4096, device=None,
+    **aug_kwargs, # Passed to `augment_4vec` (rotate, flip_phi, flip_eta)
+) -> torch.Tensor:
+    "Ensemble prediction averaged over the original events and `n_aug` randomly rotated/reflected copies"
+    if n_aug < 0: raise ValueError(f"n_aug must be >= 0, got {n_aug}")
+    if n_aug and not (list(phi_cols) or list(eta_cols)): raise ValueError("tta needs phi_cols or eta_cols to transform")
+    x = to_tensor(x.to_numpy(np.float32) if hasattr(x, 'iloc') else x).float()
+    g = torch.Generator().manual_seed(seed)
+    out = self.predict(x, activation=activation, bs=bs, device=device)
+    for _ in range(n_aug):
+        out = out + self.predict(augment_4vec(x, phi_cols, eta_cols, generator=g, **aug_kwargs), activation=activation, bs=bs, device=device)
+    return out / (n_aug + 1)
 
 # %% ../nbs/08_ensemble.ipynb #2872458a
 def train_kfold(

@@ -362,7 +362,9 @@ class Recorder(Callback):
         self.last_valid_loss = None
 
     def before_fit(self): self.history, self.batch_losses, self.lrs, self._row = [], [], [], None
-    def before_epoch(self): self._row, self._t0 = {'epoch': self.epoch}, time.perf_counter()
+    def before_epoch(self):  # reset here too: a phase cancelled before `before_train`/`before_validate` reached us must not reuse stale losses
+        self._row, self._t0 = {'epoch': self.epoch}, time.perf_counter()
+        self._reset()
     def _reset(self):
         self._losses, self._wsums = [], []
         self._preds, self._ys, self._ws = [], [], []
@@ -400,6 +402,7 @@ class Recorder(Callback):
         if self.check_nan and self.device.type != 'cpu' and self._bad >= 0: self._nan_error(int(self._bad))
         self._row['train_loss'] = self._mean()
         if self._losses: self.batch_losses += torch.stack(self._losses).tolist()
+        self._reset()
     def after_validate(self):
         self.last_valid_loss = self._mean()
         if getattr(self, '_row', None) is None: return   # `validate()` outside a fit: nothing to add to the history
