@@ -82,7 +82,25 @@ def main(argv:list|None=None) -> int:
     d.add_argument('--approx', action='store_true', help='approximate INFERNO (interpolated ±1 step templates)')
     d.add_argument('--seed', type=int, default=0, help='random seed')
     d.add_argument('--quiet', action='store_true', help='print nothing')
+    c = sub.add_parser('convert', help='CSV (or .csv.gz) or ROOT -> chunked HDF5 (.h5) or parquet (.parquet folder) with a statistics file')
+    c.add_argument('src', help='input: .csv, .csv.gz or .root')
+    c.add_argument('dst', help='output: .h5/.hdf5 file or .parquet folder; never overwritten')
+    c.add_argument('--chunk-rows', type=int, default=100_000, help='rows per chunk (bounds the memory; default 100000)')
+    c.add_argument('--columns', help='comma-separated columns to keep (default: all)')
+    c.add_argument('--names', help='comma-separated column names of a CSV without a header')
+    c.add_argument('--tree', help='ROOT: the TTree (default: the only one)')
+    c.add_argument('--label', help='class column (for the class weight sums)')
+    c.add_argument('--weight', help='per-event weight column (for the class weight sums)')
+    c.add_argument('--resume', action='store_true', help='continue an interrupted conversion into DST')
+    c.add_argument('--quiet', action='store_true', help='no progress bar or summary')
     a = p.parse_args(argv)
+    if a.cmd == 'convert':
+        from heptorch.data_stream import convert, stats_path
+        split = lambda s: None if s is None else [t.strip() for t in s.split(',') if t.strip()]
+        try: r = convert(a.src, a.dst, chunk_rows=a.chunk_rows, columns=split(a.columns), names=split(a.names), tree=a.tree,
+                         label=a.label, weight=a.weight, resume=a.resume, progress=not a.quiet)
+        except (ValueError, KeyError, FileExistsError, FileNotFoundError, ImportError) as e: p.error(str(e).strip("'\""))
+        if not a.quiet: print(f"{a.dst}: {r['n_rows']:,} rows, {len(r['columns'])} columns, {r['rows_per_s']:,.0f} rows/s; statistics in {stats_path(a.dst)}")
     if a.cmd == 'demo':
         try: run_demo(a.out, bm=a.bm, n_train=a.n_train, epochs=a.epochs, n_test=a.n_test, seed=a.seed, exact=not a.approx, quiet=a.quiet)
         except ValueError as e: p.error(str(e))
