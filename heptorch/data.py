@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #fb02f795
 from __future__ import annotations
-import math
+import math, queue, threading
 from pathlib import Path
 from collections.abc import Callable, Iterable
 import numpy as np
@@ -149,11 +149,12 @@ class StreamLoader:
         n_events:int|None=None, # Total number of events, if known (gives `len`)
         device=None, seed:int|None=None, name:str='stream',
         buffer:int=0, # Shuffle buffer (events): with `shuffle`, events of consecutive chunks are mixed in a pool this large
+        prefetch:int=0, # Chunks loaded ahead in a background thread (overlaps reading with training)
     ):
         if bs < 1: raise ValueError(f"Batch size must be positive, got {bs}")
-        if buffer < 0: raise ValueError(f"buffer must be >= 0, got {buffer}")
+        if buffer < 0 or prefetch < 0: raise ValueError(f"buffer and prefetch must be >= 0, got {buffer} and {prefetch}")
         self.source, self.bs, self.shuffle, self.drop_last, self.load = source, bs, shuffle, drop_last, load
-        self.n_events, self.device, self.name, self.buffer = n_events, default_device(device), name, int(buffer)
+        self.n_events, self.device, self.name, self.buffer, self.prefetch = n_events, default_device(device), name, int(buffer), int(prefetch)
         if seed is None: seed = int(torch.randint(0, 2**62, (1,)))
         self.gen = torch.Generator().manual_seed(seed)
 
@@ -169,12 +170,40 @@ class StreamLoader:
         src = self.source() if callable(self.source) else self.source
         if self.shuffle and isinstance(src, (list, tuple)):
             src = [src[i] for i in torch.randperm(len(src), generator=self.gen).tolist()]
-        for i, c in enumerate(src):
-            if self.load is not None: c = self.load(c)
-            elif isinstance(c, (str, Path)): c = load_npz_chunk(c)
-            if not isinstance(c, (tuple, list)) or len(c) not in (2, 3): raise ValueError(f"Chunk {i} of {self.name} must be (x, y) or (x, y, w)")
-            b = _as_xyw(*c, name=f'{self.name} chunk {i}')
-            yield self._perm(b) if self.shuffle else b
+        for b in self._loaded(src):   # with a shuffle buffer the pool is permuted anyway: no per-chunk permutation
+            yield self._perm(b) if self.shuffle and not self.buffer else b
+
+    def _load_one(self, i, c):
+        if self.load is not None: c = self.load(c)
+        elif isinstance(c, (str, Path)): c = load_npz_chunk(c)
+        if not isinstance(c, (tuple, list)) or len(c) not in (2, 3): raise ValueError(f"Chunk {i} of {self.name} must be (x, y) or (x, y, w)")
+        return _as_xyw(*c, name=f'{self.name} chunk {i}')
+
+    def _loaded(self, src):
+        "Loaded, checked chunks; with `prefetch`, read by a background thread (no random numbers drawn there)"
+        if not self.prefetch:
+            for i, c in enumerate(src): yield self._load_one(i, c)
+            return
+        q, stop = queue.Queue(self.prefetch), threading.Event()
+        def work():
+            try:
+                for i, c in enumerate(src):
+                    if stop.is_set(): return
+                    q.put((self._load_one(i, c), None))
+                q.put((None, StopIteration()))
+            except BaseException as e: q.put((None, e))
+        t = threading.Thread(target=work, daemon=True); t.start()
+        try:
+            while True:
+                b, err = q.get()
+                if isinstance(err, StopIteration): return
+                if err is not None: raise err
+                yield b
+        finally:
+            stop.set()
+            while t.is_alive():
+                try: q.get_nowait()
+                except queue.Empty: t.join(0.01)
 
     def _cut(self, pool, n_out):
         "Yield the batches of the first `n_out` events of `pool`, return the rest"

@@ -291,11 +291,12 @@ class StreamDataset:
         bs:int=1024, # Batch size
         shuffle:bool=False, # Shuffle the unit order each epoch and the events (within units, and across them with `buffer`)
         buffer:int=0, # Shuffle buffer in events (see `StreamLoader`)
+        prefetch:int=1, # Units read ahead in a background thread
         drop_last:bool=False, device=None, seed:int|None=None, name:str='stream',
     ) -> StreamLoader:
         "A `StreamLoader` reading this dataset one unit at a time"
         return StreamLoader(list(self.units), bs=bs, shuffle=shuffle, drop_last=drop_last, load=self.read_unit,
-                            n_events=self.n_events, device=device, seed=seed, name=name, buffer=buffer)
+                            n_events=self.n_events, device=device, seed=seed, name=name, buffer=buffer, prefetch=prefetch)
 
     def __repr__(self):
         return f"StreamDataset({len(self.files)} files, {self.n_events:,} events in {len(self.units)} units, x={self.x!r}, y={self.y!r}, w={self.w!r})"
