@@ -15,7 +15,7 @@ STAMP := $(VENV)/.install-stamp
 endif
 N_WORKERS ?= 2
 
-.PHONY: help install export test docs build wheel-check demo shot clean bench peers bench-loop bench-inferno bench-tabnet
+.PHONY: help install export test docs build wheel-check demo shot clean bench peers bench-loop bench-inferno bench-tabnet bench-ray
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -66,7 +66,7 @@ shot: ## headless-Chromium screenshot of docs/index.html into shots/index.png
 BENCH_DIR ?= .bench
 BENCH_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONPATH=$(CURDIR)
 ARGS ?=   # extra arguments for the benchmark script, e.g. `make bench-inferno ARGS="--rounds 5"`
-BENCHES := bench-loop bench-inferno bench-tabnet
+BENCHES := bench-loop bench-inferno bench-tabnet bench-ray
 
 $(BENCH_DIR)/%/.stamp: experiments/peers/%.txt
 	rm -rf $(BENCH_DIR)/$*
@@ -88,6 +88,9 @@ bench-inferno: install $(BENCH_DIR)/inferno/.stamp ## exact INFERNO vs pytorch-i
 
 bench-tabnet: install $(BENCH_DIR)/tabnet/.stamp ## TabNet-S epochs vs pytorch-tabnet 4.1.0
 	$(BENCH_ENV) $(PY) experiments/bench_tabnet.py --peer_python $(BENCH_DIR)/tabnet/bin/python $(ARGS)
+
+bench-ray: $(BENCH_DIR)/ray/.stamp ## tune_race/tune_grid as Ray tasks on a local 2-CPU Ray cluster, identical to serial (Ray is not a heptorch dependency)
+	$(BENCH_ENV) $(BENCH_DIR)/ray/bin/python experiments/bench_ray.py $(ARGS)
 
 clean: ## remove build products (keeps the venv)
 	rm -rf _proc dist build *.egg-info heptorch_demo shots
