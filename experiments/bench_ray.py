@@ -2,7 +2,7 @@
 """tune_race and tune_grid as Ray tasks on an existing local Ray cluster (a head started with `ray start`, 2 CPUs), against the serial run.
 
 Starts `ray start --head --num-cpus 2` (two worker processes), connects with `ray.init(address=...)` as a user would to a
-cluster, runs the racing test problem of `heptorch.tune.race` (20 candidates, 10 folds, seeded noise) and a small grid with
+cluster, warms the workers up (their start-up and imports are timed separately), runs the racing test problem of `heptorch.tune.race` (20 candidates, 10 folds, seeded noise) and a small grid with
 `backend='ray'`, each fit a task with its own resource request, and checks the tables equal the serial ones. Then stops the head.
 
     OMP_NUM_THREADS=1 PYTHONPATH=$PWD python experiments/bench_ray.py   (needs ray: `make bench-ray` makes its venv)
@@ -38,6 +38,9 @@ def main():
         folds = vfold(1000, 10, seed=0)
         cols = ['candidate', 'resample', 'seed', 'metric']
         out = {'ray_version': ray.__version__, 'cluster_cpus': ray.cluster_resources().get('CPU')}
+        t0 = time.perf_counter(); tune_grid(toy_fit_eval, grid.iloc[:2], folds[:2], backend='ray')   # warm-up: workers start, import heptorch
+        out['warmup_s'] = time.perf_counter() - t0
+        print(f"warm-up (worker start-up): {out['warmup_s']:.1f} s", flush=True)
         for name, f in [('race', lambda **k: tune_race(toy_fit_eval, grid, folds, num_ties=None, **k)),
                         ('grid', lambda **k: tune_grid(toy_fit_eval, grid.iloc[:6], folds[:4], **k))]:
             t0 = time.perf_counter(); serial = f(); t_serial = time.perf_counter() - t0
