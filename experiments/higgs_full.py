@@ -70,7 +70,11 @@ def main():
     t_all = time.perf_counter()
     work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix='higgs_full_'))
     work.mkdir(parents=True, exist_ok=True)
-    res = dict(args={k: v for k, v in vars(a).items() if k not in ('work',)}, source='real HIGGS.csv' if a.csv else 'simulate_higgs stand-in')
+    res = dict(args={k: v for k, v in vars(a).items() if k not in ('work',)}, source='real HIGGS.csv' if a.csv else 'simulate_higgs stand-in', complete=False)
+    def save():
+        res['peak_rss_mb'] = rss_mb(); res['wall_s'] = time.perf_counter() - t_all
+        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.out).write_text(json.dumps(res, indent=1))
     try:
         if a.csv: csv, names = Path(a.csv), COLS
         else:
@@ -79,6 +83,7 @@ def main():
             res['standin_write_s'] = time.perf_counter() - t0
             res['standin'] = f"{a.n:,} rows" + (f", bootstrap chunks of a pool of {a.pool:,} simulated events" if a.pool else ", all simulated")
             print(f"stand-in CSV: {res['standin']}, {csv.stat().st_size / 1e9:.2f} GB in {res['standin_write_s']:.0f} s, peak RSS {rss_mb():.0f} MB", flush=True)
+            save()
         h5 = work / 'higgs.h5'
         t0 = time.perf_counter()
         st = convert(csv, h5, chunk_rows=a.chunk_rows, names=names, label='label', progress=True)
@@ -87,6 +92,7 @@ def main():
         res['rows'] = st['n_rows']; res['h5_gb'] = h5.stat().st_size / 1e9
         print(f"convert: {st['n_rows']:,} rows in {res['convert_s']:.0f} s = {res['convert_rows_per_s']:,.0f} rows/s, {res['h5_gb']:.2f} GB HDF5, "
               f"class weight sums {st['class_weight_sums']}, peak RSS {rss_mb():.0f} MB", flush=True)
+        save()
 
         test = simulate_higgs(a.n_test, seed=a.seed + 999)
         mu = np.array([st['columns'][c]['mean'] for c in HIGGS_FEATURES], np.float32)
@@ -110,17 +116,20 @@ def main():
         learn, secs = train_epoch(dl, a.seed, a.lr)
         res['train_s'] = secs; res['train_rows_per_s'] = ds.n_events / secs
         print(f"streamed epoch: {ds.n_events:,} rows in {secs:.0f} s = {res['train_rows_per_s']:,.0f} rows/s, peak RSS {rss_mb():.0f} MB", flush=True)
+        save()
         run_inmem()
         res['inmemory_rows_per_s'] = float(np.mean(inmem)); res['inmemory_rounds_rows_per_s'] = inmem
         p = torch.sigmoid(learn.predict(xt, bs=65536)[:, 0]).numpy()
         res['test_auc'] = float(weighted_auc(yt, p))
         print(f"test AUC (streamed model, {len(yt):,} fresh events): {res['test_auc']:.4f}")
+        res['complete'] = True
+    except KeyboardInterrupt:                 # `timeout -s INT`: keep what was measured
+        res['interrupted'] = True; save()
+        print(f"interrupted; partial results in {a.out}: {res}"); raise
     finally:
         if not a.work: shutil.rmtree(work, ignore_errors=True)
-    res['peak_rss_mb'] = rss_mb(); res['wall_s'] = time.perf_counter() - t_all
     res['stream_train_ratio'] = res['train_rows_per_s'] / res['inmemory_rows_per_s']
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(res, indent=1))
+    save()
     print(f"peak RSS {res['peak_rss_mb']:.0f} MB, wall {res['wall_s']:.0f} s; results in {a.out}")
     print(f"stream_train_ratio={res['stream_train_ratio']:.3f}")
 
