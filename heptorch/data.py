@@ -218,10 +218,13 @@ class StreamLoader:
             n = batch_len(pool[0])
             if mix:
                 if n < self.buffer: continue            # keep filling the shuffle buffer
-                pool = self._perm(pool)
-                n_out = (n - n // 2) // bs * bs         # emit about half, keep the rest to mix with the next chunks
-            else: n_out = n // bs * bs
-            pool = yield from self._cut(pool, n_out)
+                p = torch.randperm(n, generator=self.gen)
+                n_out = (n - n // 4) // bs * bs         # emit about 3/4, keep the rest to mix with the next chunks
+                for i in range(0, n_out, bs):           # gather each batch from the pool: no shuffled copy of it
+                    yield tree_map(lambda t: t[p[i:i+bs]].to(self.device), pool)
+                pool = tree_map(lambda t: t[p[n_out:]], pool)
+                continue
+            pool = yield from self._cut(pool, n // bs * bs)
         if pool is None: raise ValueError(f"The {self.name} source gave no data")
         n = batch_len(pool[0])
         if mix and n: pool = self._perm(pool)

@@ -252,19 +252,31 @@ class StreamDataset:
         if isinstance(spec, tuple): return tuple(self._feature(s, cols, std) for s in spec)
         if isinstance(spec, dict): return {k: self._feature(s, cols, std) for k, s in spec.items()}
         names = [spec] if isinstance(spec, str) else spec
-        arrs = []
+        if isinstance(spec, str):
+            a = cols[spec]
+            if a.dtype == bool: return a
+            a = a.astype(np.float32, copy=std is None)
+            if std is not None:
+                m, sd = self._ms(std, [spec])
+                a = (a - m[0]) / sd[0]
+            return a
         for c in names:
-            a = cols[c]
-            if a.dtype != bool:
-                a = a.astype(np.float32)
-                if std is not None:
-                    s = std.get(c)
-                    if s is None: raise KeyError(f"The statistics have no column {c!r} to standardise it")
-                    sd = np.asarray(s['std'], dtype=np.float32)
-                    a = (a - np.asarray(s['mean'], dtype=np.float32)) / np.where(sd > 0, sd, 1)
-            if isinstance(spec, list) and a.ndim != 1: raise ValueError(f"Column {c!r} has shape {a.shape[1:]} per event; give it on its own, not in a list of flat columns")
-            arrs.append(a)
-        return arrs[0] if isinstance(spec, str) else np.stack(arrs, 1)
+            if cols[c].ndim != 1: raise ValueError(f"Column {c!r} has shape {cols[c].shape[1:]} per event; give it on its own, not in a list of flat columns")
+        x = np.empty((len(cols[names[0]]), len(names)), np.float32)   # one copy per column, then in-place arithmetic
+        for j, c in enumerate(names): x[:, j] = cols[c]
+        if std is not None:
+            m, sd = self._ms(std, names)
+            x -= m; x /= sd
+        return x
+
+    def _ms(self, std, names):
+        "Means and standard deviations (zero std -> 1) of `names` as float32 arrays"
+        for c in names:
+            if c not in std: raise KeyError(f"The statistics have no column {c!r} to standardise it")
+        m = [np.asarray(std[c]['mean'], np.float32) for c in names]
+        sd = [np.asarray(std[c]['std'], np.float32) for c in names]
+        sd = [np.where(s > 0, s, np.float32(1)) for s in sd]
+        return (np.stack(m), np.stack(sd)) if all(v.ndim == 0 for v in m) else (m, sd)
 
     def read_unit(self, unit) -> tuple:
         "`(x, y, w)` numpy arrays of one unit `(file index, key, rows)`"
