@@ -15,7 +15,7 @@ STAMP := $(VENV)/.install-stamp
 endif
 N_WORKERS ?= 2
 
-.PHONY: help install export test docs browser build wheel-check demo shot clean bench peers bench-loop bench-inferno bench-tabnet bench-spanet
+.PHONY: help install export test docs browser build wheel-check demo shot clean bench peers bench-loop bench-inferno bench-tabnet bench-spanet bench-ray
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -72,7 +72,7 @@ shot: browser ## headless-Chromium screenshots of the home page, an API page, a 
 BENCH_DIR ?= .bench
 BENCH_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 PYTHONPATH=$(CURDIR)
 ARGS ?=   # extra arguments for the benchmark script, e.g. `make bench-inferno ARGS="--rounds 5"`
-BENCHES := bench-loop bench-inferno bench-tabnet bench-spanet
+BENCHES := bench-loop bench-inferno bench-tabnet bench-spanet bench-ray
 
 $(BENCH_DIR)/%/.stamp: experiments/peers/%.txt
 	rm -rf $(BENCH_DIR)/$*
@@ -97,6 +97,9 @@ bench-tabnet: install $(BENCH_DIR)/tabnet/.stamp ## TabNet-S epochs vs pytorch-t
 
 bench-spanet: install $(BENCH_DIR)/spanet/.stamp ## SPANet epochs and inference vs spanet 2.1.1 (ARGS="--data FILE --purity-epochs 10" for purity)
 	$(BENCH_ENV) NUMBA_NUM_THREADS=1 $(PY) experiments/bench_spanet.py --peer_python $(BENCH_DIR)/spanet/bin/python $(ARGS)
+
+bench-ray: $(BENCH_DIR)/ray/.stamp ## tune_race/tune_grid as Ray tasks on a local 2-CPU Ray cluster, identical to serial (Ray is not a heptorch dependency)
+	$(BENCH_ENV) $(BENCH_DIR)/ray/bin/python experiments/bench_ray.py $(ARGS)
 
 clean: ## remove build products (keeps the venv)
 	rm -rf _proc dist build *.egg-info heptorch_demo shots

@@ -7,7 +7,10 @@ TabNet with the heptorch Learner (1cycle schedule, weighted BCE + lambda_sparse 
 validation AUC. The race runs first, then the full grid; with common random numbers every (candidate, fold) fit
 has the same seed in both, so the race's fits are a subset of the grid's and the script checks they are identical.
 
-    OMP_NUM_THREADS=1 PYTHONPATH=$PWD python experiments/tune_race.py [--n 40000] [--epochs 3] [--n_jobs 1]
+    OMP_NUM_THREADS=1 PYTHONPATH=$PWD python experiments/tune_race.py [--n 40000] [--epochs 3] [--n_jobs 1] [--num_ties 1]
+
+`--num_ties k` breaks a two-way tie after k tests that leave the same two candidates (finetune's rule; heptorch counts
+the test right after the burn-in as the first, so `--num_ties 1` decides between two survivors at once by their means).
 
 Prints the best parameters of both searches and, last, `race_fit_fraction=<fits by race / fits by full grid>`.
 """
@@ -56,6 +59,8 @@ def main():
     ap.add_argument('--folds', type=int, default=5); ap.add_argument('--size', type=int, default=8)
     ap.add_argument('--n_jobs', type=int, default=1); ap.add_argument('--alpha', type=float, default=0.05)
     ap.add_argument('--seed', type=int, default=0); ap.add_argument('--skip_grid', action='store_true')
+    ap.add_argument('--num_ties', type=int, default=10, help='tests with the same two survivors before the better mean is kept (0: never)')
+    ap.add_argument('--randomize', action='store_true', help='race the folds in a random order')
     ap.add_argument('--out', default='experiments/results/tune_race.json')
     a = ap.parse_args()
     torch.set_num_threads(1)
@@ -71,13 +76,15 @@ def main():
     print("max-entropy grid:\n" + grid.to_string())
     fe = TabNetFitEval(x, y, epochs=a.epochs)
     t0 = time.perf_counter()
-    race = tune_race(fe, grid, folds, metric='auc', alpha=a.alpha, n_jobs=a.n_jobs, seed=a.seed, space=space, verbose=True)
+    race = tune_race(fe, grid, folds, metric='auc', alpha=a.alpha, n_jobs=a.n_jobs, seed=a.seed, space=space, verbose=True,
+                     num_ties=a.num_ties or None, randomize=a.randomize)
     t_race = time.perf_counter() - t0
     print(f"\nrace: {race.n_fits} fits in {t_race:.0f} s")
     print(race.summary().to_string(index=False, float_format='%.4f'))
     out = dict(args=vars(a), grid=grid.to_dict('records'), race_results=race.results.to_dict('records'),
                race_summary=race.summary().astype(object).where(race.summary().notna(), None).to_dict('records'),
-               race_best=race.best_params, race_fits=race.n_fits, full_fits=race.n_fits_full, race_s=t_race)
+               race_best=race.best_params, race_fits=race.n_fits, full_fits=race.n_fits_full, race_s=t_race,
+               race_tie_broken=race.tie_broken, race_order=race.order)
     if not a.skip_grid:
         t0 = time.perf_counter()
         full = tune_grid(fe, grid, folds, metric='auc', n_jobs=a.n_jobs, seed=a.seed, space=space)

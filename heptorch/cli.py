@@ -91,7 +91,25 @@ def main(argv:list|None=None) -> int:
     x.add_argument('--out', default=None, help='output file (default: MODEL_DIR/model.onnx)')
     x.add_argument('--scaler', default=None, help='JSON file {"means": [...], "stds": [...]}: standardisation to put in the graph')
     x.add_argument('--opset', type=int, default=17, help='ONNX opset version (default: 17)')
+    v = sub.add_parser('convert', help='CSV (or .csv.gz) or ROOT -> chunked HDF5 (.h5) or parquet (.parquet folder) with a statistics file')
+    v.add_argument('src', help='input: .csv, .csv.gz or .root')
+    v.add_argument('dst', help='output: .h5/.hdf5 file or .parquet folder; never overwritten')
+    v.add_argument('--chunk-rows', type=int, default=100_000, help='rows per chunk (bounds the memory; default 100000)')
+    v.add_argument('--columns', help='comma-separated columns to keep (default: all)')
+    v.add_argument('--names', help='comma-separated column names of a CSV without a header')
+    v.add_argument('--tree', help='ROOT: the TTree (default: the only one)')
+    v.add_argument('--label', help='class column (for the class weight sums)')
+    v.add_argument('--weight', help='per-event weight column (for the class weight sums)')
+    v.add_argument('--resume', action='store_true', help='continue an interrupted conversion into DST')
+    v.add_argument('--quiet', action='store_true', help='no progress bar or summary')
     a = p.parse_args(argv)
+    if a.cmd == 'convert':
+        from heptorch.data_stream import convert, stats_path
+        split = lambda s: None if s is None else [t.strip() for t in s.split(',') if t.strip()]
+        try: r = convert(a.src, a.dst, chunk_rows=a.chunk_rows, columns=split(a.columns), names=split(a.names), tree=a.tree,
+                         label=a.label, weight=a.weight, resume=a.resume, progress=not a.quiet)
+        except (ValueError, KeyError, FileExistsError, FileNotFoundError, ImportError) as e: p.error(str(e).strip("'\""))
+        if not a.quiet: print(f"{a.dst}: {r['n_rows']:,} rows, {len(r['columns'])} columns, {r['rows_per_s']:,.0f} rows/s; statistics in {stats_path(a.dst)}")
     if a.cmd == 'demo':
         try: run_demo(a.out, bm=a.bm, n_train=a.n_train, epochs=a.epochs, n_test=a.n_test, seed=a.seed, exact=not a.approx, quiet=a.quiet)
         except ValueError as e: p.error(str(e))

@@ -4,12 +4,12 @@
 
 # %% ../nbs/01_data.ipynb #fb02f795
 from __future__ import annotations
-import math
+import math, queue, threading
 from pathlib import Path
 from collections.abc import Callable, Iterable
 import numpy as np
 import torch
-from .core import to_tensor, check_finite, check_lengths, default_device, to_device, tree_map, tree_leaves, batch_len
+from .core import to_tensor, check_finite, check_lengths, default_device, to_device, tree_map, tree_leaves, batch_len, tree_cat
 
 # %% auto #0
 __all__ = ['ArrayLoader', 'DataLoaders', 'load_npz_chunk', 'StreamLoader']
@@ -143,14 +143,18 @@ class StreamLoader:
     def __init__(self,
         source, # List of chunks or files, or a callable returning an iterable of chunks (called each epoch)
         bs:int=256, # Batch size
-        shuffle:bool=False, # Shuffle chunk order and events within each chunk
+        shuffle:bool=False, # Shuffle chunk order and events within each chunk (and across chunks, see `buffer`)
         drop_last:bool=False, # Drop the final incomplete batch
         load:Callable|None=None, # Turns a list item (e.g. a file path) into a chunk; default: `load_npz_chunk` for paths
         n_events:int|None=None, # Total number of events, if known (gives `len`)
-        device=None, seed:int|None=None, name:str='stream'):
+        device=None, seed:int|None=None, name:str='stream',
+        buffer:int=0, # Shuffle buffer (events): with `shuffle`, events of consecutive chunks are mixed in a pool this large
+        prefetch:int=0, # Chunks loaded ahead in a background thread (overlaps reading with training)
+    ):
         if bs < 1: raise ValueError(f"Batch size must be positive, got {bs}")
+        if buffer < 0 or prefetch < 0: raise ValueError(f"buffer and prefetch must be >= 0, got {buffer} and {prefetch}")
         self.source, self.bs, self.shuffle, self.drop_last, self.load = source, bs, shuffle, drop_last, load
-        self.n_events, self.device, self.name = n_events, default_device(device), name
+        self.n_events, self.device, self.name, self.buffer, self.prefetch = n_events, default_device(device), name, int(buffer), int(prefetch)
         if seed is None: seed = int(torch.randint(0, 2**62, (1,)))
         self.gen = torch.Generator().manual_seed(seed)
 
@@ -158,30 +162,74 @@ class StreamLoader:
         if self.n_events is None: raise TypeError("Length of a StreamLoader is unknown; pass `n_events`")
         return self.n_events // self.bs if self.drop_last else math.ceil(self.n_events / self.bs)
 
+    def _perm(self, b):
+        p = torch.randperm(batch_len(b[0]), generator=self.gen)
+        return tree_map(lambda t: t[p], b)
+
     def _chunks(self):
         src = self.source() if callable(self.source) else self.source
         if self.shuffle and isinstance(src, (list, tuple)):
             src = [src[i] for i in torch.randperm(len(src), generator=self.gen).tolist()]
-        for i, c in enumerate(src):
-            if self.load is not None: c = self.load(c)
-            elif isinstance(c, (str, Path)): c = load_npz_chunk(c)
-            if not isinstance(c, (tuple, list)) or len(c) not in (2, 3): raise ValueError(f"Chunk {i} of {self.name} must be (x, y) or (x, y, w)")
-            x, y, w = _as_xyw(*c, name=f'{self.name} chunk {i}')
-            if self.shuffle:
-                p = torch.randperm(len(x), generator=self.gen)
-                x, y, w = x[p], y[p], w[p]
-            yield x, y, w
+        for b in self._loaded(src):   # with a shuffle buffer the pool is permuted anyway: no per-chunk permutation
+            yield self._perm(b) if self.shuffle and not self.buffer else b
+
+    def _load_one(self, i, c):
+        if self.load is not None: c = self.load(c)
+        elif isinstance(c, (str, Path)): c = load_npz_chunk(c)
+        if not isinstance(c, (tuple, list)) or len(c) not in (2, 3): raise ValueError(f"Chunk {i} of {self.name} must be (x, y) or (x, y, w)")
+        return _as_xyw(*c, name=f'{self.name} chunk {i}')
+
+    def _loaded(self, src):
+        "Loaded, checked chunks; with `prefetch`, read by a background thread (no random numbers drawn there)"
+        if not self.prefetch:
+            for i, c in enumerate(src): yield self._load_one(i, c)
+            return
+        q, stop = queue.Queue(self.prefetch), threading.Event()
+        def work():
+            try:
+                for i, c in enumerate(src):
+                    if stop.is_set(): return
+                    q.put((self._load_one(i, c), None))
+                q.put((None, StopIteration()))
+            except BaseException as e: q.put((None, e))
+        t = threading.Thread(target=work, daemon=True); t.start()
+        try:
+            while True:
+                b, err = q.get()
+                if isinstance(err, StopIteration): return
+                if err is not None: raise err
+                yield b
+        finally:
+            stop.set()
+            while t.is_alive():
+                try: q.get_nowait()
+                except queue.Empty: t.join(0.01)
+
+    def _cut(self, pool, n_out):
+        "Yield the batches of the first `n_out` events of `pool`, return the rest"
+        bs = self.bs
+        for i in range(0, n_out, bs): yield tree_map(lambda t: t[i:i+bs].to(self.device), pool)
+        return tree_map(lambda t: t[n_out:], pool)
 
     def __iter__(self):
-        bs, rest, n = self.bs, None, 0
-        for x, y, w in self._chunks():
-            if rest is not None: x, y, w = (torch.cat([r, t]) for r, t in zip(rest, (x, y, w)))
-            n_full = len(x) // bs
-            for i in range(n_full): yield tuple(t[i*bs:(i+1)*bs].to(self.device) for t in (x, y, w))
-            rest = (x[n_full*bs:], y[n_full*bs:], w[n_full*bs:])
-            n += len(x) - len(rest[0])
-        if rest is not None and len(rest[0]) and not self.drop_last: yield tuple(t.to(self.device) for t in rest)
-        elif rest is None: raise ValueError(f"The {self.name} source gave no data")
+        bs, pool, mix = self.bs, None, self.shuffle and self.buffer > 0
+        for b in self._chunks():
+            pool = b if pool is None else tree_cat([pool, b])
+            n = batch_len(pool[0])
+            if mix:
+                if n < self.buffer: continue            # keep filling the shuffle buffer
+                p = torch.randperm(n, generator=self.gen)
+                n_out = (n - n // 4) // bs * bs         # emit about 3/4, keep the rest to mix with the next chunks
+                for i in range(0, n_out, bs):           # gather each batch from the pool: no shuffled copy of it
+                    yield tree_map(lambda t: t[p[i:i+bs]].to(self.device), pool)
+                pool = tree_map(lambda t: t[p[n_out:]], pool)
+                continue
+            pool = yield from self._cut(pool, n // bs * bs)
+        if pool is None: raise ValueError(f"The {self.name} source gave no data")
+        n = batch_len(pool[0])
+        if mix and n: pool = self._perm(pool)
+        pool = yield from self._cut(pool, n // bs * bs)
+        if batch_len(pool[0]) and not self.drop_last: yield tree_map(lambda t: t.to(self.device), pool)
 
     def state_dict(self): return {'gen': self.gen.get_state()}
     def load_state_dict(self, sd): self.gen.set_state(sd['gen'])

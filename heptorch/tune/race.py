@@ -75,11 +75,13 @@ def _run_in_ray(fit_eval, threads, *task):
 
 class _Runner:
     "Runs batches of fits serially, on a process pool or on Ray; results come back in task order"
-    def __init__(self, fit_eval, n_jobs=1, backend='process', threads=1):
+    def __init__(self, fit_eval, n_jobs=1, backend='process', threads=1, resources=None):
+        if resources is not None and backend != 'ray': raise ValueError(f"resources={resources} apply to backend='ray' only")
         if backend not in ('process', 'ray'): raise ValueError(f"backend must be 'process' or 'ray', got {backend!r}")
         if int(n_jobs) != n_jobs or n_jobs < 1: raise ValueError(f"n_jobs must be a positive integer, got {n_jobs}")
         self.fit_eval, self.n_jobs, self.backend, self.threads = fit_eval, int(n_jobs), backend, threads
         self.pass_seed, self.pool, self.ray = _accepts_seed(fit_eval), None, None
+        self.resources = {'num_cpus': 1, **(resources or {})}
 
     def __enter__(self):
         if self.backend == 'ray':
@@ -87,7 +89,7 @@ class _Runner:
             except ImportError: raise ImportError("backend='ray' needs Ray: pip install 'heptorch[ray]' (or pip install ray)") from None
             if not ray.is_initialized(): ray.init(num_cpus=self.n_jobs, include_dashboard=False, log_to_driver=False)
             self.ray, self._fe = ray, ray.put(self.fit_eval)
-            self._remote = ray.remote(num_cpus=1)(_run_in_ray)
+            self._remote = ray.remote(**self.resources)(_run_in_ray)
         elif self.n_jobs > 1:
             ctx = mp.get_context('fork') if 'fork' in mp.get_all_start_methods() else None
             self.pool = ProcessPoolExecutor(self.n_jobs, mp_context=ctx, initializer=_init_worker, initargs=(self.fit_eval, self.threads))
@@ -106,9 +108,12 @@ class _Runner:
 class TuneResults:
     "Outcome of `tune_grid` or `tune_race`: the tidy per-fit table and per-candidate summaries"
     def __init__(self, results:pd.DataFrame, grid:pd.DataFrame, metric:str, maximize:bool, n_resamples:int,
-                 eliminated:dict|None=None, space:dict|None=None, method:str='grid', alpha:float|None=None, burn_in:int|None=None):
+                 eliminated:dict|None=None, space:dict|None=None, method:str='grid', alpha:float|None=None, burn_in:int|None=None,
+                 tie_broken:dict|None=None, order:list|None=None):
         self.results, self.grid, self.metric, self.maximize, self.n_resamples = results, grid, metric, maximize, n_resamples
         self.eliminated, self.space, self.method, self.alpha, self.burn_in = dict(eliminated or {}), space, method, alpha, burn_in
+        self.tie_broken = dict(tie_broken or {})   # candidate -> resamples seen when it lost a two-way tie-break
+        self.order = list(range(n_resamples)) if order is None else list(order)   # the order the resamples were raced in
 
     @property
     def n_fits(self) -> int: "Fits evaluated"; return len(self.results)
@@ -122,7 +127,7 @@ class TuneResults:
         g = self.results.groupby('candidate')[self.metric]
         s = pd.DataFrame({'mean': g.mean(), 'std_err': g.std(ddof=1) / np.sqrt(g.count()), 'n': g.count()})
         s = self.grid.rename_axis('candidate').join(s)
-        s['status'] = ['eliminated' if c in self.eliminated else 'survived' for c in s.index]
+        s['status'] = ['lost tie' if c in self.tie_broken else 'eliminated' if c in self.eliminated else 'survived' for c in s.index]
         s['eliminated_after'] = [self.eliminated.get(c, pd.NA) for c in s.index]
         s['_alive'] = s.status == 'survived'
         s = s.sort_values(['_alive', 'n', 'mean'], ascending=[False, False, not self.maximize]).drop(columns='_alive')
@@ -211,45 +216,63 @@ def tune_grid(
     crn:bool=True, # Common random numbers: the fit seed depends on the resample, not the candidate
     threads:int=1, # Torch threads per worker (parallel runs only)
     space:dict|None=None, # The space the grid came from (plots use its log scales)
+    resources:dict|None=None, # Ray only: the resources of each fit, e.g. `{'num_cpus': 2, 'num_gpus': 0.5}` (default: 1 CPU)
 ) -> TuneResults:
     "Evaluate every candidate on every resample"
     grid, resamples = _check_inputs(grid, resamples, metric)
     pairs = [(c, r) for r in range(len(resamples)) for c in range(len(grid))]
-    with _Runner(fit_eval, n_jobs, backend, threads) as run: rows = _evaluate(run, grid, resamples, pairs, seed, crn)
+    with _Runner(fit_eval, n_jobs, backend, threads, resources) as run: rows = _evaluate(run, grid, resamples, pairs, seed, crn)
     return TuneResults(_table(rows, metric), grid, metric, maximize, len(resamples), space=space)
 
 # %% ../../nbs/42_tune.race.ipynb #b26f78ce
+def _break_tie(S, alive, maximize):
+    "Index in `alive` of the better mean of two candidates (the first one if the means are equal)"
+    m = S.mean(1) if maximize else -S.mean(1)
+    return int(np.argmax(m))
+
 def tune_race(
     fit_eval:Callable, # `fit_eval(params, train_idx, valid_idx[, seed]) -> float`
     grid:pd.DataFrame, # Candidates, one per row
-    resamples:list, # `(train_idx, valid_idx)` pairs, in the order they are raced
+    resamples:list, # `(train_idx, valid_idx)` pairs, in the order they are raced (unless `randomize`)
     metric:str='metric', maximize:bool=True,
     burn_in:int=3, # Resamples every candidate is evaluated on before the first test (at least 3)
     alpha:float=0.05, # One-sided level of the elimination test
     method:str='anova', # 'anova' or 'paired_t', see `race_filter`
     complete:bool=False, # Evaluate survivors on all resamples even when one candidate is left
+    num_ties:int|None=10, # After this many tests in a row that leave the same two candidates, keep the better mean; `None`: never
+    randomize:bool=False, # Race the resamples in a random order drawn from `seed`
     n_jobs:int=1, backend:str='process', seed:int=0, crn:bool=True, threads:int=1, space:dict|None=None,
     verbose:bool=False, # Print the survivors after each test
+    resources:dict|None=None, # Ray only: the resources of each fit, e.g. `{'num_cpus': 2, 'num_gpus': 0.5}`
 ) -> TuneResults:
     "Race: after a burn-in, drop candidates significantly worse than the best after each resample"
     grid, resamples = _check_inputs(grid, resamples, metric)
     R = len(resamples)
     if int(burn_in) != burn_in or burn_in < 3: raise ValueError(f"burn_in must be an integer of at least 3, got {burn_in}")
     if burn_in > R: raise ValueError(f"burn_in={burn_in} is larger than the number of resamples ({R})")
+    if num_ties is not None and (int(num_ties) != num_ties or num_ties < 1):
+        raise ValueError(f"num_ties must be a positive integer or None, got {num_ties}")
     race_filter(np.zeros((2, 2)), alpha=alpha, method=method)     # validate alpha and method before any fit
-    alive, eliminated, rows = list(range(len(grid))), {}, []
-    with _Runner(fit_eval, n_jobs, backend, threads) as run:
-        rows += _evaluate(run, grid, resamples, [(c, r) for r in range(burn_in) for c in alive], seed, crn)
-        for r in range(burn_in, R + 1):
+    order = np.random.default_rng(np.random.SeedSequence([seed, 7])).permutation(R).tolist() if randomize else list(range(R))
+    alive, eliminated, tied, rows, ties = list(range(len(grid))), {}, {}, [], 0
+    with _Runner(fit_eval, n_jobs, backend, threads, resources) as run:
+        rows += _evaluate(run, grid, resamples, [(c, r) for r in order[:burn_in] for c in alive], seed, crn)
+        for k in range(burn_in, R + 1):
             tab = _table(rows, 'value')
-            S = tab[tab.candidate.isin(alive)].pivot(index='candidate', columns='resample', values='value').loc[alive]
-            keep = race_filter(S.to_numpy(), maximize, alpha, method).keep.to_numpy()
-            for c in np.array(alive)[~keep]: eliminated[int(c)] = r
-            alive = [c for c, k in zip(alive, keep) if k]
-            if verbose: print(f"after {r} resamples: {len(alive)} candidates left {alive}")
-            if r == R or (len(alive) == 1 and not complete): break
-            rows += _evaluate(run, grid, resamples, [(c, r) for c in alive], seed, crn)
-    return TuneResults(_table(rows, metric), grid, metric, maximize, R, eliminated, space, 'race', alpha, burn_in)
+            S = tab[tab.candidate.isin(alive)].pivot(index='candidate', columns='resample', values='value').loc[alive].to_numpy()
+            keep = race_filter(S, maximize, alpha, method).keep.to_numpy()
+            for c in np.array(alive)[~keep]: eliminated[int(c)] = k
+            S, alive = S[keep], [c for c, kp in zip(alive, keep) if kp]
+            ties = ties + 1 if len(alive) == 2 else 0
+            if num_ties is not None and ties >= num_ties:
+                win = _break_tie(S, alive, maximize)
+                loser = alive[1 - win]
+                eliminated[loser], tied[loser], alive = k, k, [alive[win]]
+                if verbose: print(f"after {k} resamples: tie-break between {sorted([alive[0], loser])} after {ties} tests, keeping {alive[0]}")
+            elif verbose: print(f"after {k} resamples: {len(alive)} candidates left {alive}")
+            if k == R or (len(alive) == 1 and not complete): break
+            rows += _evaluate(run, grid, resamples, [(c, order[k]) for c in alive], seed, crn)
+    return TuneResults(_table(rows, metric), grid, metric, maximize, R, eliminated, space, 'race', alpha, burn_in, tied, order)
 
 # %% ../../nbs/42_tune.race.ipynb #d004774f
 def plot_tune(res:TuneResults, ncols:int=4, figsize_per:tuple=(3.2, 2.8)):
