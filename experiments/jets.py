@@ -57,6 +57,12 @@ def get_jets(a):
         write_jet_constituents(cache, j.x, j.mask, j.y, hlf=j.hlf)
     return j
 
+def describe(jets):
+    "What the jets are: the stand-in, or the file's name and its generator sidecar (`<file>.json`, from pythia_jets.py)"
+    if jets.source == 'simulated': return 'simulated stand-in (heptorch.jets.standin), not Pythia/Delphes'
+    side = Path(str(jets.path) + '.json')
+    return {'file': Path(jets.path).name, **(json.loads(side.read_text()) if side.exists() else {})}
+
 def softmax(t): return torch.softmax(t, 1)
 
 def main():
@@ -105,7 +111,7 @@ def main():
         probs[name] = learn.predict(inp(i_te), bs=1024, activation=softmax).numpy()
         print(f"{name}: {walls[name]:.0f} s, test accuracy {weighted_accuracy(y[i_te], probs[name]):.4f}")
     yt = y[i_te]
-    res = {'source': jets.source, 'data': 'simulated stand-in (heptorch.jets.standin), not Pythia/Delphes' if jets.source == 'simulated' else str(jets.path),
+    res = {'source': jets.source, 'data': describe(jets),
            'n_jets': n, 'n_train': len(i_tr), 'n_valid': len(i_va), 'n_test': len(i_te), 'n_const': N, 'epochs': a.epochs,
            'batch_size': a.bs, 'lr_max': a.lr, 'schedule': 'one-cycle', 'seed': a.seed,
            'auc_per_class': {}, 'rejection_at_30': {}, 'rejection_at_50': {}, 'accuracy': {}, 'light_heavy': {},

@@ -7,7 +7,12 @@ from __future__ import annotations
 import itertools, os
 from dataclasses import dataclass, field
 from pathlib import Path
-import yaml
+
+def _yaml():
+    "PyYAML, or an ImportError that names the extra"
+    try: import yaml
+    except ImportError: raise ImportError("Reading SPANet event files needs PyYAML: pip install 'heptorch[spanet]'") from None
+    return yaml
 
 # %% auto #0
 __all__ = ['TTBAR_YAML', 'NORMALISATIONS', 'EventInfo']
@@ -156,6 +161,7 @@ class EventInfo:
             if not Path(p).exists(): raise FileNotFoundError(f"event description {str(p)!r} not found")
             text, src = Path(p).read_text(), str(p)
         else: text, src = p, '<yaml string>'
+        yaml = _yaml()
         try: d = yaml.safe_load(text)
         except yaml.YAMLError as e: raise ValueError(f"{src}: not valid YAML: {e}") from None
         return cls.from_dict(d, src)
@@ -166,4 +172,4 @@ class EventInfo:
              'EVENT': {p: list(ds) for p, ds in self.particles.items()},
              'PERMUTATIONS': {'EVENT': [list(g) for g in self.event_permutations],
                               **{p: [list(g) for g in gs] for p, gs in self.particle_permutations.items()}}}
-        return yaml.safe_dump(d, sort_keys=False, default_flow_style=None)
+        return _yaml().safe_dump(d, sort_keys=False, default_flow_style=None)

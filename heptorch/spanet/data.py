@@ -7,9 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 import numpy as np
-import h5py
 import torch
 from .config import EventInfo
+
+def _h5py():
+    "h5py, or an ImportError that names the extra"
+    try: import h5py
+    except ImportError: raise ImportError("SPANet's HDF5 files need h5py: pip install 'heptorch[spanet]'") from None
+    return h5py
 
 # %% auto #0
 __all__ = ['JetEvents', 'check_events', 'read_spanet', 'write_spanet', 'p4', 'inv_mass', 'jet_p4', 'InputStats', 'to_arrays']
@@ -88,6 +93,7 @@ def read_spanet(
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"SPANet file {str(path)!r} not found")
     src = str(path)
+    h5py = _h5py()
     with h5py.File(path, 'r') as f:
         def get(key):
             if key not in f: raise KeyError(f"{src}: missing {'group' if '/' not in key else 'dataset'} {key!r}"
@@ -140,6 +146,7 @@ def write_spanet(
     "Write events in SPANet's v2 layout (readable by SPANet itself and by `read_spanet`)"
     check_events(ev)
     kw = dict(compression=compression) if compression else {}
+    h5py = _h5py()
     with h5py.File(path, 'w') as f:
         base = f'INPUTS/{ev.info.source}'
         f.create_dataset(f'{base}/MASK', data=ev.mask.astype(bool), **kw)
