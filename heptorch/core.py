@@ -124,6 +124,7 @@ def check_finite(
     "Raise `ValueError` naming `name` if `x` has NaN or infinite entries; return `x` unchanged"
     t = x if isinstance(x, torch.Tensor) else to_tensor(x)
     if not t.is_floating_point(): return x
+    if t.numel() and bool(torch.isfinite(t.sum())): return x   # NaN and ±inf propagate into a sum: a finite sum means every entry is finite (one fast pass)
     bad = ~torch.isfinite(t)
     if bad.any():
         n_nan, n_inf = int(torch.isnan(t).sum()), int(torch.isinf(t).sum())

@@ -138,6 +138,31 @@ def load_npz_chunk(path) -> tuple:
     "Load one chunk saved with `np.savez(path, x=..., y=..., w=...)` (`w` optional)"
     with np.load(path) as d: return (d['x'], d['y'], d['w'] if 'w' in d.files else None)
 
+def _threaded(items, ahead:int):
+    "Iterate over the iterator `items` in a background thread, at most `ahead` items ahead; its errors are raised here"
+    q, stop = queue.Queue(ahead), threading.Event()
+    def work():
+        try:
+            for x in items:
+                if stop.is_set(): return
+                q.put((x, None))
+            q.put((None, StopIteration()))
+        except BaseException as e: q.put((None, e))
+        finally:
+            if hasattr(items, 'close'): items.close()   # a generator's own clean-up (e.g. an inner thread) runs now
+    t = threading.Thread(target=work, daemon=True); t.start()
+    try:
+        while True:
+            x, err = q.get()
+            if isinstance(err, StopIteration): return
+            if err is not None: raise err
+            yield x
+    finally:
+        stop.set()
+        while t.is_alive():
+            try: q.get_nowait()
+            except queue.Empty: t.join(0.01)
+
 class StreamLoader:
     "Batches from a stream of `(x, y[, w])` chunks that need not fit in memory together"
     def __init__(self,
@@ -149,7 +174,7 @@ class StreamLoader:
         n_events:int|None=None, # Total number of events, if known (gives `len`)
         device=None, seed:int|None=None, name:str='stream',
         buffer:int=0, # Shuffle buffer (events): with `shuffle`, events of consecutive chunks are mixed in a pool this large
-        prefetch:int=0, # Chunks loaded ahead in a background thread (overlaps reading with training)
+        prefetch:int=0, # Chunks loaded ahead in a background thread, which also cuts the batches (overlaps reading and batching with training)
     ):
         if bs < 1: raise ValueError(f"Batch size must be positive, got {bs}")
         if buffer < 0 or prefetch < 0: raise ValueError(f"buffer and prefetch must be >= 0, got {buffer} and {prefetch}")
@@ -180,30 +205,9 @@ class StreamLoader:
         return _as_xyw(*c, name=f'{self.name} chunk {i}')
 
     def _loaded(self, src):
-        "Loaded, checked chunks; with `prefetch`, read by a background thread (no random numbers drawn there)"
-        if not self.prefetch:
-            for i, c in enumerate(src): yield self._load_one(i, c)
-            return
-        q, stop = queue.Queue(self.prefetch), threading.Event()
-        def work():
-            try:
-                for i, c in enumerate(src):
-                    if stop.is_set(): return
-                    q.put((self._load_one(i, c), None))
-                q.put((None, StopIteration()))
-            except BaseException as e: q.put((None, e))
-        t = threading.Thread(target=work, daemon=True); t.start()
-        try:
-            while True:
-                b, err = q.get()
-                if isinstance(err, StopIteration): return
-                if err is not None: raise err
-                yield b
-        finally:
-            stop.set()
-            while t.is_alive():
-                try: q.get_nowait()
-                except queue.Empty: t.join(0.01)
+        "Loaded, checked chunks (with `prefetch`, `prefetch` chunks ahead in a background thread)"
+        chunks = (self._load_one(i, c) for i, c in enumerate(src))
+        return _threaded(chunks, self.prefetch) if self.prefetch else chunks
 
     def _cut(self, pool, n_out):
         "Yield the batches of the first `n_out` events of `pool`, return the rest"
@@ -212,21 +216,29 @@ class StreamLoader:
         return tree_map(lambda t: t[n_out:], pool)
 
     def __iter__(self):
-        bs, pool, mix = self.bs, None, self.shuffle and self.buffer > 0
+        # With `prefetch`, batches are cut (and shuffled) in a background thread too, a few dozen ahead: torch's indexing
+        # releases the GIL, so on a machine with a free core the training step never waits for them. One thread
+        # draws all the random numbers in the same order as without it: the batches are identical.
+        return _threaded(self._batches(), 32) if self.prefetch else self._batches()
+
+    def _batches(self):
+        bs, mix = self.bs, self.shuffle and self.buffer > 0
+        parts, n, seen = [], 0, False   # chunks waiting to be batched: concatenated once, when there is enough of them
         for b in self._chunks():
-            pool = b if pool is None else tree_cat([pool, b])
-            n = batch_len(pool[0])
+            seen = True
+            parts.append(b); n += batch_len(b[0])
+            if n < (self.buffer if mix else bs): continue   # keep filling the shuffle buffer (or the next batch)
+            pool = parts[0] if len(parts) == 1 else tree_cat(parts)
             if mix:
-                if n < self.buffer: continue            # keep filling the shuffle buffer
                 p = torch.randperm(n, generator=self.gen)
                 n_out = (n - n // 4) // bs * bs         # emit about 3/4, keep the rest to mix with the next chunks
                 for i in range(0, n_out, bs):           # gather each batch from the pool: no shuffled copy of it
                     yield tree_map(lambda t: t[p[i:i+bs]].to(self.device), pool)
-                pool = tree_map(lambda t: t[p[n_out:]], pool)
+                parts, n = [tree_map(lambda t: t[p[n_out:]], pool)], n - n_out
                 continue
-            pool = yield from self._cut(pool, n // bs * bs)
-        if pool is None: raise ValueError(f"The {self.name} source gave no data")
-        n = batch_len(pool[0])
+            parts, n = [(yield from self._cut(pool, n // bs * bs))], n % bs
+        if not seen: raise ValueError(f"The {self.name} source gave no data")
+        pool = parts[0] if len(parts) == 1 else tree_cat(parts)
         if mix and n: pool = self._perm(pool)
         pool = yield from self._cut(pool, n // bs * bs)
         if batch_len(pool[0]) and not self.drop_last: yield tree_map(lambda t: t.to(self.device), pool)
