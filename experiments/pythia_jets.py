@@ -20,7 +20,7 @@ The 16 constituent features come from `heptorch.jets.standin.constituent_feature
 from `heptorch.jets.features.jet_hlf` (mMDT grooming and energy correlators from the constituents), both written into
 the file. A sidecar `<out>.json` records the settings, seeds, counts, Pythia's version and the wall time.
 
-    OMP_NUM_THREADS=1 PYTHONPATH=$PWD python experiments/pythia_jets.py --out /tmp/pythia_jets.h5 [--n_per_class 8000] [--seed 1]
+    OMP_NUM_THREADS=1 PYTHONPATH=$PWD python experiments/pythia_jets.py --out jets_pythia.h5 [--n_per_class 8000] [--seed 1]
 """
 import argparse, json, time
 from pathlib import Path
