@@ -263,7 +263,9 @@ def fit(self:Learner,
         for g in self.opt.param_groups: g['lr'] = lr
     with self.added_cbs(cbs):
         self.n_epoch, self.epoch, self.start_epoch, self.train_iter, self.fold = n_epoch, 0, 0, 0, fold
-        run = lambda: self._with_events(self._do_fit, 'fit', CancelFitException)
+        def run():
+            try: self._with_events(self._do_fit, 'fit', CancelFitException)
+            except CancelFoldException: self('after_fit'); raise   # a cancelled fold still ends its fit: callbacks clean up
         try:
             if fold is None: run()
             else: self._with_events(run, 'fold', CancelFoldException)
