@@ -21,6 +21,8 @@ from `heptorch.jets.features.jet_hlf` (mMDT grooming and energy correlators from
 the file. A sidecar `<out>.json` records the settings, seeds, counts, Pythia's version and the wall time.
 
     OMP_NUM_THREADS=1 PYTHONPATH=$PWD python experiments/pythia_jets.py --out jets_pythia.h5 [--n_per_class 8000] [--seed 1]
+    # or two jobs on two cores, into one folder that experiments/jets.py --h5 reads whole:
+    ... --out pythia/qcd_w.h5 --procs qcd,w &  ... --out pythia/z_t.h5 --procs z,t
 """
 import argparse, json, time
 from pathlib import Path
@@ -47,10 +49,13 @@ def _eta_phi(px, py, pz):
     return np.arcsinh(pz / max(pt, 1e-9)), np.arctan2(py, px)
 
 def make_pythia(proc, seed):
-    import pythia8
+    import pythia8mc as pythia8
     p = pythia8.Pythia('', False)
     for s in ['Beams:eCM = 13000.', 'PhaseSpace:pTHatMin = 700.', 'PhaseSpace:pTHatMax = 1500.',
-              'Random:setSeed = on', f'Random:seed = {seed}', 'Next:numberCount = 0'] + PROCESSES[proc]:
+              'Random:setSeed = on', f'Random:seed = {seed}', 'Next:numberCount = 0', 'Next:numberShowEvent = 0',
+              'Next:numberShowInfo = 0', 'Next:numberShowProcess = 0', 'Init:showProcesses = off',
+              'Init:showChangedSettings = off', 'Init:showMultipartonInteractions = off',
+              'Init:showChangedParticleData = off'] + PROCESSES[proc]:
         if not p.readString(s): raise RuntimeError(f"Pythia refused the setting {s!r}")
     if not p.init(): raise RuntimeError(f"Pythia failed to initialise for {proc}")
     return p
@@ -61,7 +66,7 @@ def _targets(ev, proc):
     if proc == 'qcd':
         for i in range(ev.size()):
             q = ev[i]
-            if q.status() != 23: continue
+            if abs(q.status()) != 23: continue   # outgoing partons of the hard process (negative once showered)
             a = abs(q.id())
             cls = 'g' if a == 21 else 'q' if a in (1, 2, 3) else None
             if cls: out.append((cls, q.eta(), q.phi(), []))
@@ -104,12 +109,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', required=True); ap.add_argument('--n_per_class', type=int, default=8000)
     ap.add_argument('--seed', type=int, default=1); ap.add_argument('--max_events', type=int, default=400_000)
+    ap.add_argument('--procs', default='qcd,w,z,t', help='processes to generate (e.g. qcd,w in one job and z,t in another, written to two files of one folder)')
     a = ap.parse_args()
-    import fastjet, pythia8
+    import fastjet, pythia8mc as pythia8
     t0 = time.perf_counter()
     got = {c: [] for c in JET_CLASSES}
     stats = {}
     for k, proc in enumerate(['qcd', 'w', 'z', 't']):
+        if proc not in a.procs.split(','): continue
         classes = ['g', 'q'] if proc == 'qcd' else [proc]
         p = make_pythia(proc, a.seed * 10 + k)
         n_ev, n_fail, tp = 0, 0, time.perf_counter()
@@ -122,7 +129,7 @@ def main():
         stats[proc] = {'events': n_ev, 'failed': n_fail, 'sigma_mb': p.infoPython().sigmaGen(), 'wall_s': round(time.perf_counter() - tp, 1),
                        **{f'jets_{c}': len(got[c]) for c in classes}}
         print(proc, stats[proc], flush=True)
-    y = np.concatenate([np.full(len(got[c]), i) for i, c in enumerate(JET_CLASSES)])
+    y = np.concatenate([np.full(len(got[c]), i) for i, c in enumerate(JET_CLASSES)]).astype(np.int64)
     allp = [P for c in JET_CLASSES for P in got[c]]
     n = len(allp)
     p4 = np.zeros((n, N_SLOTS, 4)); mask = np.zeros((n, N_SLOTS), bool)
@@ -134,7 +141,7 @@ def main():
     meta = {'generator': f'Pythia {pythia8.__version__ if hasattr(pythia8, "__version__") else "8.3"} (pythia8mc) + FastJet {fastjet.__version__}',
             'processes': PROCESSES, 'jets': f'anti-kT R={R}, {PT_MIN:.0f} < pT < {PT_MAX:.0f} GeV, |eta| < {ETA_MAX}, <= {N_SLOTS} constituents',
             'detector': 'none (stable visible particles); no pile-up', 'seed': a.seed, 'n_per_class': {c: len(got[c]) for c in JET_CLASSES},
-            'mean_multiplicity': {c: round(float(mask[y == i].sum(1).mean()), 1) for i, c in enumerate(JET_CLASSES)},
+            'mean_multiplicity': {c: round(float(mask[y == i].sum(1).mean()), 1) for i, c in enumerate(JET_CLASSES) if (y == i).any()},
             'per_process': stats, 'wall_s': round(time.perf_counter() - t0, 1)}
     Path(str(out) + '.json').write_text(json.dumps(meta, indent=1))
     print(json.dumps(meta, indent=1))
