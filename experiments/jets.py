@@ -14,7 +14,9 @@ N = 50 -> [50, 12, 14], N = 30 -> [50, 12, 6]; other N fall back to [50, 12, 6])
 Writes jets.json and jets_*.png to --out (default experiments/results). The committed run (defaults, --cache set) took
 991 s of wall time on a shared 2-core machine (IN-50 training 915 s of it), plus about 200 s to simulate the 40,000 jets
 and compute their high-level features on the first call. experiments/results/jets_n30.json is the same run with
---n_const 30 (894 s). Without --h5 the data are the simulated stand-in
+--n_const 30 (894 s).
+experiments/results/jets_pythia.json is the default run on Pythia 8 + FastJet jets made by experiments/pythia_jets.py
+(--h5 on the folder of its two files; 603 s, IN-50 training 544 s). Without --h5 the data are the simulated stand-in
 (heptorch.jets.standin), and the results say so; they are not Pythia/Delphes jets.
 """
 import argparse, json, os, time
