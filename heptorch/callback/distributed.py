@@ -16,7 +16,7 @@ from ..data import ArrayLoader, DataLoaders
 from ..learner import Learner, Callback, CancelTrainException
 
 # %% auto #0
-__all__ = ['rank_info', 'is_main', 'init_distributed', 'ShardedLoader', 'DistributedCallback']
+__all__ = ['rank_info', 'is_main', 'init_distributed', 'close_distributed', 'ShardedLoader', 'DistributedCallback']
 
 # %% ../../nbs/06a_callback.distributed.ipynb #cd2d35c7
 def rank_info() -> tuple:
@@ -41,6 +41,13 @@ def init_distributed(
         dist.init_process_group(backend or ('nccl' if device.type == 'cuda' else 'gloo'),
                                 device_id=device if device.type == 'cuda' else None)
     return device
+
+# %% ../../nbs/06a_callback.distributed.ipynb #8ebaeb3c
+def close_distributed():
+    "Wait for every process, then leave the process group; a no-op in a single process"
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 # %% ../../nbs/06a_callback.distributed.ipynb #b0572b09
 class ShardedLoader:
