@@ -11,7 +11,7 @@ import torch
 
 # %% auto #0
 __all__ = ['default_device', 'set_seed', 'to_tensor', 'to_np', 'tree_map', 'to_device', 'tree_leaves', 'batch_len', 'tree_cat',
-           'check_finite', 'check_lengths']
+           'check_finite', 'check_lengths', 'file_or_standin']
 
 # %% ../nbs/00_core.ipynb #bbe5abc6
 def default_device(
@@ -139,3 +139,20 @@ def check_lengths(**arrays):
     if len(set(lens.values())) > 1:
         raise ValueError("Inconsistent numbers of events: " + ", ".join(f"{k}={n}" for k, n in lens.items()))
     return next(iter(lens.values()), 0)
+
+# %% ../nbs/00_core.ipynb #9ec777ed
+from pathlib import Path
+
+def file_or_standin(
+    path, # The file (or folder) a loader was given, or `None`
+    simulate_if_missing:bool, # Whether the caller explicitly accepted the simulated stand-in
+    what:str, # What is missing, for the error, e.g. 'HIGGS file'
+    give:str, # What to pass instead, for the error, e.g. 'the path of HIGGS.csv(.gz)'
+) -> tuple:
+    "`(Path, None)` for an existing file; `(path or None, reason)` when it is missing and the stand-in is accepted; else `FileNotFoundError`"
+    p = None if path is None else Path(path)
+    if p is not None and p.exists(): return p, None
+    if not simulate_if_missing:
+        where = 'no path was given' if p is None else f'{p} does not exist'
+        raise FileNotFoundError(f"{what} not available ({where}); pass {give}, or simulate_if_missing=True to use the simulated stand-in")
+    return p, 'no path given' if p is None else f'{p} not found'

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 from fastprogress.fastprogress import progress_bar
+from .core import file_or_standin
 
 # %% auto #0
 __all__ = ['HIGGS_LOW_LEVEL', 'HIGGS_HIGH_LEVEL', 'HIGGS_FEATURES', 'HIGGS_COLUMNS', 'HIGGS_N_TEST', 'read_higgs_csv',
@@ -255,16 +256,12 @@ def load_higgs(
     quiet:bool=False, # Hide the progress bar and the message saying which source was used
 ) -> pd.DataFrame:
     "Load the UCI HIGGS file (cached) or, only if requested, the simulated stand-in; `df.attrs['source']` says which"
-    p = None if path is None else Path(path)
-    if p is None or not p.exists():
-        if not simulate_if_missing:
-            where = 'no path was given' if p is None else f'{p} does not exist'
-            raise FileNotFoundError(f"HIGGS file not available ({where}); pass the path of HIGGS.csv(.gz), "
-                                    "or simulate_if_missing=True to use the simulated stand-in")
+    p, missing = file_or_standin(path, simulate_if_missing, 'HIGGS file', 'the path of HIGGS.csv(.gz)')
+    if missing:
         n = 100_000 if n_rows is None else n_rows
         df = simulate_higgs(n, seed=seed)
         df.attrs.update(source='simulated', path=None, seed=seed)
-        if not quiet: print(f"load_higgs: using {n:,} SIMULATED HIGGS-like events (seed={seed}); {'no path given' if p is None else f'{p} not found'}")
+        if not quiet: print(f"load_higgs: using {n:,} SIMULATED HIGGS-like events (seed={seed}); {missing}")
         return df
     cdir = Path(cache_dir or p.parent)
     cp, call = cdir/f"{p.name}.{'all' if n_rows is None else n_rows}.npy", cdir/f"{p.name}.all.npy"

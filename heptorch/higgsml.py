@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .metrics import ams, best_ams
+from .core import file_or_standin
 
 # %% auto #0
 __all__ = ['HIGGSML_FEATURES', 'HIGGSML_COLUMNS', 'HIGGSML_MAY_BE_UNDEFINED', 'UNDEFINED', 'HIGGSML_SETS', 'HIGGSML_TOTALS',
@@ -189,13 +190,10 @@ def load_higgsml(
     seed:int=0, quiet:bool=False,
 ) -> pd.DataFrame:
     "The HiggsML challenge file or, only if requested, its simulated stand-in; `df.attrs['source']` says which"
-    p = None if path is None else Path(path)
-    if p is None or not p.exists():
-        if not simulate_if_missing:
-            raise FileNotFoundError(f"HiggsML file not available ({'no path given' if p is None else f'{p} does not exist'}); pass the path of "
-                                    "atlas-higgs-challenge-2014-v2.csv.gz, or simulate_if_missing=True for the simulated stand-in")
+    p, missing = file_or_standin(path, simulate_if_missing, 'HiggsML file', 'the path of atlas-higgs-challenge-2014-v2.csv.gz')
+    if missing:
         n = n_rows or 20_000
-        if not quiet: print(f"load_higgsml: using {n:,} SIMULATED HiggsML-like events (seed={seed}); {'no path given' if p is None else f'{p} not found'}")
+        if not quiet: print(f"load_higgsml: using {n:,} SIMULATED HiggsML-like events (seed={seed}); {missing}")
         return simulate_higgsml(n, seed=seed)
     df = read_higgsml_csv(p, n_rows)
     if not quiet: print(f"load_higgsml: {len(df):,} events from {p}")

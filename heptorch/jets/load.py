@@ -10,6 +10,7 @@ import pandas as pd
 from .data import Jets, JET_CLASSES, HLF_COLUMNS, read_jet_hlf, iter_jet_constituents
 from .standin import simulate_jets
 from .features import jet_hlf
+from ..core import file_or_standin
 
 # %% auto #0
 __all__ = ['load_jets', 'load_jet_hlf']
@@ -31,18 +32,14 @@ def load_jets(
 ) -> Jets:
     "hls4ml jets from `path` or, only if requested, the simulated stand-in; `Jets.source` says which"
     if hlf not in ('auto', 'file', 'compute', None): raise ValueError(f"hlf must be 'auto', 'file', 'compute' or None, got {hlf!r}")
-    p = None if path is None else Path(path)
-    if p is None or not p.exists():
-        if not simulate_if_missing:
-            where = 'no path was given' if p is None else f'{p} does not exist'
-            raise FileNotFoundError(f"hls4ml jet files not available ({where}); pass the path of a constituent file "
-                                    "(or a directory of them), or simulate_if_missing=True to use the simulated stand-in")
+    p, missing = file_or_standin(path, simulate_if_missing, 'hls4ml jet files', 'the path of a constituent file (or a directory of them)')
+    if missing:
         if hlf == 'file': raise ValueError("hlf='file' needs a file; the stand-in's features are computed (hlf='compute')")
         n = 10_000 if n_jets is None else n_jets
         jets = simulate_jets(n, seed=seed, n_max=n_max)
         if hlf is not None: jets.hlf, jets.hlf_source = jet_hlf(jets.x, jets.mask), 'computed'
         if not quiet: print(f"load_jets: using {n:,} SIMULATED jets (the stand-in of heptorch.jets.standin, seed={seed}); "
-                            f"{'no path given' if p is None else f'{p} not found'}")
+                            f"{missing}")
         return jets
     parts, got = [], 0
     for f in _h5_files(p):
@@ -75,18 +72,14 @@ def load_jet_hlf(
     quiet:bool=False, # Do not print which source was used
 ) -> pd.DataFrame:
     "The 16 high-level features with `class` and `label`, from the table or (if requested) the stand-in; `df.attrs['source']` says which"
-    p = None if path is None else Path(path)
-    if p is None or not p.exists():
-        if not simulate_if_missing:
-            where = 'no path was given' if p is None else f'{p} does not exist'
-            raise FileNotFoundError(f"hls4ml feature table not available ({where}); pass its path, or simulate_if_missing=True "
-                                    "to use the simulated stand-in")
+    p, missing = file_or_standin(path, simulate_if_missing, 'hls4ml feature table', 'its path')
+    if missing:
         n = 10_000 if n_rows is None else n_rows
         jets = simulate_jets(n, seed=seed)
         df = jet_hlf(jets.x, jets.mask)
         df['class'] = np.asarray(JET_CLASSES)[jets.y]; df['label'] = jets.y
         df.attrs.update(source='simulated', path=None, seed=seed)
-        if not quiet: print(f"load_jet_hlf: using {n:,} SIMULATED jets (stand-in, seed={seed}); {'no path given' if p is None else f'{p} not found'}")
+        if not quiet: print(f"load_jet_hlf: using {n:,} SIMULATED jets (stand-in, seed={seed}); {missing}")
         return df
     df = read_jet_hlf(p, n_rows=n_rows)
     df.attrs.update(source='file', path=str(p), seed=None)
