@@ -1,18 +1,45 @@
 """Reproduce the table of de Castro & Dorigo (arXiv:1806.04743): cross-entropy vs INFERNO vs the analytical limit.
 
-Run: OMP_NUM_THREADS=1 PYTHONPATH=$PWD python experiments/inferno_table.py [--seeds 5] [--n 50000] [--epochs 15] ...
+Run: OMP_NUM_THREADS=1 PYTHONPATH=$PWD python experiments/inferno_table.py [--seeds 5] [--n 50000] [--epochs 15] [--jobs 2] ...
 Writes experiments/results/inferno_table.json and inferno_table.png and prints the table.
+`--recipe improved` trains INFERNO with `heptorch.inferno.eval.IMPROVED_RECIPE` instead of the paper-like settings
+(its own defaults override --n/--epochs/--bs/--lr) and writes experiments/results/inferno_improved.*;
+`--approx` trains the approximate (template-interpolated) variant, `--exact` the exact one whatever the recipe says
+(IMPROVED_RECIPE is approximate: `--recipe improved --exact` writes inferno_improved_exact.*).
 """
 import argparse, json, os, time
+from multiprocessing import Pool
 from pathlib import Path
 import numpy as np
 import torch
 from heptorch.inferno.toy import analytic_width, BENCHMARKS
-from heptorch.inferno.eval import train_toy, toy_templates, bm_width
+from heptorch.inferno.eval import train_toy, toy_templates, bm_width, IMPROVED_RECIPE
 
 PAPER = {'cross_entropy': [14.99, 18.94, 23.94, 21.54, 26.71], 'inferno': [15.51, 16.79, 16.95, 16.89, 18.68],
          'analytical': [14.71, 15.52, 15.65, 15.62, 16.89]}
 BMS = list(BENCHMARKS)
+
+def inferno_recipe(a) -> dict:
+    "train_toy keyword arguments of INFERNO for this run"
+    r = dict(IMPROVED_RECIPE) if a.recipe == 'improved' else dict(n=a.n, epochs=a.epochs, bs=a.bs, lr=a.lr, exact=True)
+    if a.approx: r['exact'] = False
+    if a.exact: r['exact'] = True
+    return r
+
+def _task(task):
+    "Train one network (cross-entropy or INFERNO for one benchmark) and evaluate it on every benchmark"
+    seed, kind, tr, a, recipe = task
+    torch.set_num_threads(1)
+    t = time.time()
+    if kind == 'cross_entropy':
+        L = train_toy('cross_entropy', n=a.n, epochs=a.ce_epochs, bs=a.bs, lr=a.lr, seed=seed)
+        T, h = toy_templates(L.model, 'prob', n=a.n_test), None
+    else:
+        L = train_toy('inferno', tr, seed=seed, **recipe)
+        T, h = toy_templates(L.model, 'argmax', n=a.n_test), [r['train_loss'] ** 0.5 for r in L.recorder.history]
+    widths = {bm: bm_width(T, bm) for bm in BMS}
+    print(f"seed {seed} {'cross-entropy' if tr is None else 'INFERNO ' + tr}", [round(widths[bm], 2) for bm in BMS], f'{time.time() - t:.0f}s', flush=True)
+    return widths, h
 
 def main():
     p = argparse.ArgumentParser()
@@ -24,34 +51,37 @@ def main():
     p.add_argument('--bs', type=int, default=2000)
     p.add_argument('--n_test', type=int, default=1_000_000, help='independent test events per class for the templates')
     p.add_argument('--approx', action='store_true', help='train approximate (template-interpolated) INFERNO instead of exact')
-    p.add_argument('--out', default='experiments/results/inferno_table')
+    p.add_argument('--exact', action='store_true', help='train exact INFERNO even if the recipe says approximate')
+    p.add_argument('--recipe', default='paper', choices=['paper', 'improved'], help="INFERNO training recipe: the paper-like settings above, or IMPROVED_RECIPE")
+    p.add_argument('--jobs', type=int, default=1, help='parallel training processes (one thread each)')
+    p.add_argument('--out', default=None, help='output stem (default: experiments/results/inferno_table, or inferno_improved with --recipe improved; _approx appended with --approx)')
     a = p.parse_args()
+    if a.approx and a.exact: raise SystemExit('--approx and --exact exclude each other')
+    if a.out is None: a.out = 'experiments/results/' + ('inferno_improved' if a.recipe == 'improved' else 'inferno_table') + ('_approx' if a.approx else '') + ('_exact' if a.exact else '')
     torch.set_num_threads(1)
     t0 = time.time()
-    res = {'settings': dict(vars(a), optimiser='Adam', omp_num_threads=os.environ.get('OMP_NUM_THREADS'), torch=torch.__version__,
-                            exact=not a.approx, network='3-100-100-10 ReLU, tau=0.1 (INFERNO); 3-100-100-2 (cross-entropy)',
-                            binning='INFERNO: argmax of 10 outputs; cross-entropy: softmax signal probability in 10 uniform bins',
+    recipe = inferno_recipe(a)
+    res = {'settings': dict(vars(a), inferno_recipe=recipe, optimiser='Adam', omp_num_threads=os.environ.get('OMP_NUM_THREADS'), torch=torch.__version__,
+                            exact=recipe['exact'], network=f"3-{recipe.get('hidden', 100)}-{recipe.get('hidden', 100)}-{recipe.get('n_bins', 10)} ReLU, tau={recipe.get('tau', 0.1)} (INFERNO); 3-100-100-2 (cross-entropy)",
+                            binning=f"INFERNO: argmax of {recipe.get('n_bins', 10)} outputs; cross-entropy: softmax signal probability in 10 uniform bins",
                             metric='half-width of the DeltaNLL=0.5 profile-likelihood interval on s, Asimov of an independent test sample')}
     t = time.time()
     res['analytical'] = {bm: analytic_width(bm, 'profile', n_grid=(80, 80, 60)) for bm in BMS}
     print('analytical', {k: round(v, 3) for k, v in res['analytical'].items()}, f'{time.time() - t:.0f}s', flush=True)
     seeds = list(range(a.seeds))
+    tasks = [(seed, kind, tr, a, recipe) for seed in seeds for kind, tr in [('cross_entropy', None)] + [('inferno', tr) for tr in BMS]]
+    if a.jobs > 1:
+        with Pool(a.jobs) as pool: out = pool.map(_task, tasks, chunksize=1)
+    else: out = [_task(t) for t in tasks]
     ce = {bm: [] for bm in BMS}
     inf = {tr: {ev: [] for ev in BMS} for tr in BMS}
     hist = {}
-    for seed in seeds:
-        t = time.time()
-        L = train_toy('cross_entropy', n=a.n, epochs=a.ce_epochs, bs=a.bs, lr=a.lr, seed=seed)
-        T = toy_templates(L.model, 'prob', n=a.n_test)
-        for bm in BMS: ce[bm].append(bm_width(T, bm))
-        print(f'seed {seed} cross-entropy', [round(ce[bm][-1], 2) for bm in BMS], f'{time.time() - t:.0f}s', flush=True)
-        for tr in BMS:
-            t = time.time()
-            L = train_toy('inferno', tr, n=a.n, epochs=a.epochs, bs=a.bs, lr=a.lr, seed=seed, exact=not a.approx)
-            hist[f'{tr}/{seed}'] = [r['train_loss'] ** 0.5 for r in L.recorder.history]
-            T = toy_templates(L.model, 'argmax', n=a.n_test)
-            for ev in BMS: inf[tr][ev].append(bm_width(T, ev))
-            print(f'seed {seed} INFERNO {tr}', [round(inf[tr][ev][-1], 2) for ev in BMS], f'{time.time() - t:.0f}s', flush=True)
+    for (seed, kind, tr, _, _), (widths, h) in zip(tasks, out):
+        if kind == 'cross_entropy':
+            for bm in BMS: ce[bm].append(widths[bm])
+        else:
+            for ev in BMS: inf[tr][ev].append(widths[ev])
+            hist[f'{tr}/{seed}'] = h
     med = lambda v: float(np.median(v))
     res['cross_entropy'] = {bm: med(ce[bm]) for bm in BMS}
     res['inferno'] = {bm: med(inf[bm][bm]) for bm in BMS}
@@ -59,7 +89,9 @@ def main():
     res['all_widths'] = {'cross_entropy': ce, 'inferno': inf}
     res['train_sigma_history'] = hist
     res['paper'] = {k: dict(zip(BMS, v)) for k, v in PAPER.items()}
-    res['seeds'], res['n_train'], res['wall_s'] = seeds, 2 * a.n, time.time() - t0
+    ref = Path('experiments/results/inferno_table.json')
+    if a.out != 'experiments/results/inferno_table' and ref.exists(): res['reference_inferno'] = json.loads(ref.read_text())['inferno']
+    res['seeds'], res['n_train'], res['wall_s'] = seeds, 2 * recipe.get('n', a.n), time.time() - t0
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     out.with_suffix('.json').write_text(json.dumps(res, indent=1))
     rows = [('cross_entropy', 'cross-entropy'), ('inferno', 'INFERNO (matched)'), ('analytical', 'analytical')]
@@ -70,7 +102,7 @@ def main():
     for k, lab in rows: print(f'{lab:22s}' + ''.join(f"{res['paper'][k][bm]:16.2f}" for bm in BMS))
     print('cross matrix (rows: trained for, columns: evaluated on)')
     for tr in BMS: print(f'{tr:22s}' + ''.join(f"{res['cross_matrix'][tr][ev]:16.2f}" for ev in BMS))
-    print(f"seeds={seeds} n_train={2 * a.n} wall_s={res['wall_s']:.0f}")
+    print(f"seeds={seeds} n_train={res['n_train']} wall_s={res['wall_s']:.0f}")
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(7, 4.2))
     xs = np.arange(len(BMS))
@@ -80,7 +112,7 @@ def main():
     for i, bm in enumerate(BMS):
         ax.scatter([i] * len(ce[bm]), ce[bm], s=8, color='C0', alpha=0.4); ax.scatter([i] * len(inf[bm][bm]), inf[bm][bm], s=8, color='C1', alpha=0.4)
     ax.set_xticks(xs, BMS); ax.set_ylabel('half-width of the interval on s'); ax.legend(fontsize=7); ax.grid(alpha=0.3)
-    ax.set_title(f'INFERNO toy: {len(seeds)} seeds, {2 * a.n} training events')
+    ax.set_title(f"INFERNO toy ({a.recipe} recipe{', approximate' if a.approx else ''}): {len(seeds)} seeds")
     fig.tight_layout(); fig.savefig(out.with_suffix('.png'), dpi=110)
 
 if __name__ == '__main__': main()

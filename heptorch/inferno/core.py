@@ -15,7 +15,7 @@ from ..stats.model import BinnedModel, NormFactor, NormSys, HistoSys, InputShift
 from ..stats.likelihood import poi_variance
 
 # %% auto #0
-__all__ = ['ShapeNuisance', 'inferno_model', 'InfernoCallback']
+__all__ = ['ShapeNuisance', 'inferno_model', 'InfernoCallback', 'TauAnnealCallback', 'BinSplitCallback']
 
 # %% ../../nbs/16_inferno.core.ipynb #7588a55d
 @dataclass
@@ -136,3 +136,69 @@ class InfernoCallback(Callback):
         self.history.append(row)
     def state_dict(self): return {'history': [dict(r) for r in self.history], 'gen': self.gen.get_state()}
     def load_state_dict(self, sd): self.history = [dict(r) for r in sd['history']]; self.gen.set_state(sd['gen'])
+
+# %% ../../nbs/16_inferno.core.ipynb #156a8900
+class TauAnnealCallback(Callback):
+    "Lower the `InfernoCallback` softmax temperature geometrically from `start` to `end` over training"
+    order = -5
+    def __init__(self,
+        start:float=0.1, # Temperature at the start of training
+        end:float=0.02, # Temperature at the end of training
+    ):
+        if not (start > 0 and end > 0): raise ValueError(f"start and end temperatures must be positive, got {start}, {end}")
+        self.start, self.end = start, end
+    def _inferno(self):
+        cbs = [c for c in self.learn.cbs if isinstance(c, InfernoCallback)]
+        if len(cbs) != 1: raise ValueError(f"TauAnnealCallback needs exactly one InfernoCallback on the learner, found {len(cbs)}")
+        return cbs[0]
+    def before_fit(self): self._inferno().tau = self.start
+    def before_batch(self):
+        if self.training: self._inferno().tau = self.start * (self.end / self.start) ** min(max(self.pct_train, 0.), 1.)
+    def after_fit(self): self._inferno().tau = self.start
+
+# %% ../../nbs/16_inferno.core.ipynb #c79af4e5
+class BinSplitCallback(Callback):
+    "Keep every INFERNO bin alive: after each epoch, give each output that won (almost) no events half of the fullest bin"
+    order = 15
+    def __init__(self,
+        min_frac:float=1e-3, # An output is dead if its bin holds less than this fraction of the epoch's training weight
+        until:float=0.8, # Stop splitting after this fraction of training, so the last epochs settle
+        scale:float=0.1, # Size of the random split direction, relative to the norm of the split bin's weight row
+        seed:int=0, # Seed of the split directions
+    ):
+        if not 0 < min_frac < 1: raise ValueError(f"min_frac must be in (0, 1), got {min_frac}")
+        if not 0 <= until <= 1: raise ValueError(f"until must be in [0, 1], got {until}")
+        self.min_frac, self.until, self.scale, self.gen = min_frac, until, scale, torch.Generator().manual_seed(seed)
+        self.splits = []
+    def _layer(self):
+        lins = [m for m in self.learn.model.modules() if isinstance(m, nn.Linear)]
+        if not lins: raise ValueError("BinSplitCallback needs a model whose last layer is an nn.Linear producing the bin logits")
+        return lins[-1]
+    def before_fit(self):
+        self.splits, self._h = [], None
+        self._hook = self._layer().register_forward_pre_hook(lambda m, inp: setattr(self, '_h', inp[0].detach()) if self.training else None)
+    def after_fit(self): self._hook.remove()
+    def before_epoch(self): self._occ = None
+    def after_pred(self):
+        if not self.training: return
+        w = torch.ones(len(self.pred), device=self.pred.device) if self.wb is None else self.wb.reshape(-1)
+        occ = torch.zeros(self.pred.shape[1], dtype=torch.float64, device=self.pred.device).index_add_(0, self.pred.detach().argmax(1), w.to(torch.float64))
+        self._occ = occ if self._occ is None else self._occ + occ
+    @torch.no_grad()
+    def after_epoch(self):
+        if self._occ is None or self.pct_train > self.until: return
+        lay, occ = self._layer(), self._occ.cpu().clone()
+        h = self._h
+        for k in torch.nonzero(occ < self.min_frac * occ.sum()).flatten().tolist():
+            j = int(occ.argmax())
+            d = torch.randn(lay.weight.shape[1], generator=self.gen).to(lay.weight) * self.scale * lay.weight[j].norm() / lay.weight.shape[1] ** 0.5
+            in_j = (h @ lay.weight.T + lay.bias).argmax(1) == j  # the last batch's events in bin j, to split it at its median
+            m = (h[in_j] @ d).median() if in_j.any() else torch.zeros((), dtype=d.dtype, device=d.device)
+            lay.weight[k] = lay.weight[j] + d; lay.weight[j] -= d
+            lay.bias[k] = lay.bias[j] - m; lay.bias[j] += m
+            for p in (lay.weight, lay.bias):  # forget the optimiser's history of both rows
+                for v in self.learn.opt.state.get(p, {}).values():
+                    if torch.is_tensor(v) and v.shape[:1] == p.shape[:1] and v.ndim == p.ndim: v[[j, k]] = 0
+            occ[k] = occ[j] = occ[j] / 2
+            self.splits.append({'epoch': self.epoch, 'dead': k, 'split': j})
+

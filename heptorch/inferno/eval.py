@@ -16,11 +16,12 @@ from ..stats.hist import hard_hist, uniform_edges
 from ..stats.model import sig_bkg_model, BinnedModel
 from ..stats.profile import profile_interval, profile_scan, plot_scan
 from .toy import toy_events, shift_bkg, BENCHMARKS, Benchmark, TOY_NOMINAL
-from .core import InfernoCallback, ShapeNuisance
+from .core import InfernoCallback, ShapeNuisance, TauAnnealCallback, BinSplitCallback
+from ..callback.schedule import fit_one_cycle  # patches Learner.fit_one_cycle
 
 # %% auto #0
-__all__ = ['Standardise', 'toy_net', 'toy_train_data', 'bm_nuisances', 'train_toy', 'bin_outputs', 'toy_templates', 'bm_model',
-           'bm_width', 'bm_scan', 'plot_outputs']
+__all__ = ['IMPROVED_RECIPE', 'Standardise', 'toy_net', 'toy_train_data', 'bm_nuisances', 'train_toy', 'bin_outputs',
+           'toy_templates', 'bm_model', 'bm_width', 'bm_scan', 'plot_outputs', 'plot_widths']
 
 # %% ../../nbs/17_inferno.eval.ipynb #ce353534
 class Standardise(nn.Module):
@@ -63,24 +64,39 @@ def train_toy(
     n:int=50_000, # Training events per class
     epochs:int=10, # Epochs
     bs:int=2000, # Batch size
-    lr:float=1e-3, # Learning rate (Adam)
+    lr:float=1e-3, # Learning rate (Adam); the peak rate with `schedule='one_cycle'`
     seed:int=0, # Seed of data and initialisation
     exact:bool=True, # INFERNO: exact or approximate
-    tau:float=0.1, # INFERNO softmax temperature
+    tau:float=0.1, # INFERNO softmax temperature (at the start of training if `tau_end` is set)
+    tau_end:float|None=None, # INFERNO: anneal the temperature geometrically to this value (`TauAnnealCallback`); None: constant
+    hidden:int=100, # Width of the two hidden layers
+    n_bins:int=10, # INFERNO: number of outputs, i.e. bins of the summary statistic
+    schedule:str='constant', # Learning rate: 'constant' or 'one_cycle' (warm-up then cosine decay, peaking at `lr`)
+    split_bins:bool=False, # INFERNO: revive dead outputs by splitting the fullest bin after each epoch (`BinSplitCallback`)
 ) -> Learner:
     "Train the cross-entropy classifier or INFERNO on the nominal toy with the `Learner`; returns it"
     if kind not in ('inferno', 'cross_entropy'): raise ValueError(f"kind must be 'inferno' or 'cross_entropy', got {kind!r}")
+    if schedule not in ('constant', 'one_cycle'): raise ValueError(f"schedule must be 'constant' or 'one_cycle', got {schedule!r}")
+    if kind == 'inferno' and n_bins < 2: raise ValueError(f"n_bins must be at least 2, got {n_bins}")
     set_seed(seed)
     x, y, w = toy_train_data(n, seed)
     dls = DataLoaders(ArrayLoader(x, y, w if kind == 'inferno' else None, bs=bs, shuffle=True, seed=seed, device='cpu'))
     if kind == 'cross_entropy':
-        learn = Learner(toy_net(2), dls, WeightedCrossEntropy(), lr=lr, device='cpu')
+        learn = Learner(toy_net(2, hidden), dls, WeightedCrossEntropy(), lr=lr, device='cpu')
     else:
         shape, rates = bm_nuisances(bm)
-        learn = Learner(toy_net(10), dls, None, lr=lr, device='cpu',
-                        cbs=[InfernoCallback(shape, shift_bkg, exact=exact, rates=rates, tau=tau, seed=seed)])
-    learn.fit(epochs)
+        cbs = [InfernoCallback(shape, shift_bkg, exact=exact, rates=rates, tau=tau, seed=seed)]
+        if tau_end is not None: cbs.append(TauAnnealCallback(tau, tau_end))
+        if split_bins: cbs.append(BinSplitCallback(seed=seed))
+        learn = Learner(toy_net(n_bins, hidden), dls, None, lr=lr, device='cpu', cbs=cbs)
+    if schedule == 'one_cycle': learn.fit_one_cycle(epochs, lr)
+    else: learn.fit(epochs)
     return learn
+
+
+# %% ../../nbs/17_inferno.eval.ipynb #0f4ef0fb
+IMPROVED_RECIPE = dict(n=50_000, epochs=15, bs=2000, lr=1e-3, tau=0.1, hidden=100, n_bins=30, split_bins=True, exact=False)  # `train_toy('inferno', bm, **IMPROVED_RECIPE)`
+
 
 # %% ../../nbs/17_inferno.eval.ipynb #96020c46
 def bin_outputs(
@@ -158,5 +174,39 @@ def plot_outputs(
             for j, hh in enumerate(t[k]): ax.step(i, b * hh.numpy(), where='mid', ls=ls, color='C1' if k == 'r' else 'C2', lw=1, label=f'bkg {k}{v}' if j == 0 else None)
         ax.step(i, s * t['sig'].numpy(), where='mid', color='C0', lw=2, label='signal')
         ax.set_yscale('log'); ax.set_xlabel('bin'); ax.set_ylabel('expected events'); ax.set_title(lab); ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+# %% ../../nbs/17_inferno.eval.ipynb #d4908bfe
+def plot_widths(
+    rows:dict, # {label: {benchmark: half-width}}, e.g. medians over seeds; one line each
+    points:dict|None=None, # {label: {benchmark: [half-width of each seed]}}, drawn as dots in the colour of the row
+    limit:dict|None=None, # {benchmark: half-width of the analytical likelihood}; adds the limit and a panel of rows / limit
+    title:str='', # Figure title
+):
+    "Half-widths on s per benchmark for several statistics (lines: `rows`, dots: single seeds), with the analytical limit and the ratio to it; returns the Figure"
+    import matplotlib.pyplot as plt
+    if not rows: raise ValueError("rows is empty: pass {label: {benchmark: width}}")
+    bms = list(next(iter(rows.values())))
+    for lab, r in rows.items():
+        if list(r) != bms: raise ValueError(f"row {lab!r} has benchmarks {list(r)}, expected {bms} like the first row")
+    if limit is not None and [b for b in bms if b not in limit]: raise ValueError(f"limit lacks benchmark(s) {[b for b in bms if b not in limit]}")
+    fig, axs = plt.subplots(1, 2 if limit else 1, figsize=(11 if limit else 6, 3.8), squeeze=False)
+    xs = np.arange(len(bms))
+    for k, (lab, r) in enumerate(rows.items()):
+        c = f'C{k}'
+        axs[0, 0].plot(xs, [r[b] for b in bms], 'o-', color=c, label=lab)
+        if limit: axs[0, 1].plot(xs, [r[b] / limit[b] for b in bms], 'o-', color=c, label=lab)
+        for j, b in enumerate(bms):
+            v = np.asarray((points or {}).get(lab, {}).get(b, []), dtype=float)
+            if len(v):
+                axs[0, 0].scatter(np.full(len(v), j + 0.04 * (k - len(rows) / 2)), v, s=9, color=c, alpha=0.45)
+                if limit: axs[0, 1].scatter(np.full(len(v), j + 0.04 * (k - len(rows) / 2)), v / limit[b], s=9, color=c, alpha=0.45)
+    if limit:
+        axs[0, 0].plot(xs, [limit[b] for b in bms], 'k--', label='analytical limit')
+        axs[0, 1].axhline(1., color='k', ls='--'); axs[0, 1].set_ylabel('half-width / analytical limit')
+    axs[0, 0].set_ylabel('half-width of the interval on s')
+    for ax in axs[0]: ax.set_xticks(xs, bms); ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    if title: fig.suptitle(title)
     fig.tight_layout()
     return fig

@@ -170,6 +170,7 @@ def profile_interval(
     level:float=0.5, # ΔNLL threshold
     fixed:dict|None=None, # {name: value} of nuisances held fixed
     xtol:float=1e-10, # Absolute tolerance on the interval ends
+    max_steps:int=60, # Most step doublings (and halvings) when bracketing each end: a flat profile raises instead of searching forever
     **kwargs, # Passed to `fit`
 ) -> Interval:
     "Ends of the ΔNLL = `level` interval by root-finding on the profile likelihood (no grid)"
@@ -187,13 +188,17 @@ def profile_interval(
     ends = []
     for sgn, bound in ((-1, lo_b), (1, hi_b)):
         step, x1 = sd, xb
-        while True:
+        for _ in range(max_steps):
             x2 = min(max(xb + sgn * step, lo_b), hi_b)
             d = dnll(x2)
-            while math.isinf(d): x2 = (x1 + x2) / 2; d = dnll(x2)  # zero likelihood there: come back towards x1
+            for _ in range(max_steps):  # zero likelihood there: come back towards x1
+                if not math.isinf(d): break
+                x2 = (x1 + x2) / 2; d = dnll(x2)
+            else: raise ValueError(f"The likelihood is zero between {model.poi} = {x1:.6g} and {x2:.6g} even after {max_steps} halvings: the model has bins with no expected events near the best fit")
             if d > 0: break
             if x2 == bound: raise ValueError(f"ΔNLL stays below {level} up to the bound {bound} of {model.poi!r}: the interval is not closed")
             x1, step = x2, step * 2
+        else: raise ValueError(f"ΔNLL stays below {level} after {max_steps} doublings of the step from {model.poi} = {xb:.6g} (last tried {x2:.6g}): the profile is too flat for an interval")
         ends.append(brentq(dnll, min(x1, x2), max(x1, x2), xtol=xtol))
     return Interval(ends[0], ends[1], xb)
 
