@@ -33,11 +33,15 @@ def _task(task):
     t = time.time()
     if kind == 'cross_entropy':
         L = train_toy('cross_entropy', n=a.n, epochs=a.ce_epochs, bs=a.bs, lr=a.lr, seed=seed)
-        T, h = toy_templates(L.model, 'prob', n=a.n_test), None
+        T, h = toy_templates(L.model, 'prob', n=a.n_test, seed=a.test_seed), None
     else:
         L = train_toy('inferno', tr, seed=seed, **recipe)
-        T, h = toy_templates(L.model, 'argmax', n=a.n_test), [r['train_loss'] ** 0.5 for r in L.recorder.history]
-    widths = {bm: bm_width(T, bm) for bm in BMS}
+        T, h = toy_templates(L.model, 'argmax', n=a.n_test, seed=a.test_seed), [r['train_loss'] ** 0.5 for r in L.recorder.history]
+    widths = {}
+    for bm in BMS:
+        try: widths[bm] = bm_width(T, bm)
+        except ValueError as e:  # a failed profile is recorded, not allowed to lose the other networks of the run
+            widths[bm] = float('nan'); print(f'seed {seed} {kind} {tr} evaluated on {bm}: {e}', flush=True)
     print(f"seed {seed} {'cross-entropy' if tr is None else 'INFERNO ' + tr}", [round(widths[bm], 2) for bm in BMS], f'{time.time() - t:.0f}s', flush=True)
     return widths, h
 
@@ -50,6 +54,7 @@ def main():
     p.add_argument('--lr', type=float, default=1e-3, help='Adam learning rate (both)')
     p.add_argument('--bs', type=int, default=2000)
     p.add_argument('--n_test', type=int, default=1_000_000, help='independent test events per class for the templates')
+    p.add_argument('--test_seed', type=int, default=1234, help='seed of the independent test sample')
     p.add_argument('--approx', action='store_true', help='train approximate (template-interpolated) INFERNO instead of exact')
     p.add_argument('--exact', action='store_true', help='train exact INFERNO even if the recipe says approximate')
     p.add_argument('--recipe', default='paper', choices=['paper', 'improved'], help="INFERNO training recipe: the paper-like settings above, or IMPROVED_RECIPE")
@@ -82,7 +87,7 @@ def main():
         else:
             for ev in BMS: inf[tr][ev].append(widths[ev])
             hist[f'{tr}/{seed}'] = h
-    med = lambda v: float(np.median(v))
+    med = lambda v: float(np.nanmedian(v)) if not np.all(np.isnan(v)) else float('nan')
     res['cross_entropy'] = {bm: med(ce[bm]) for bm in BMS}
     res['inferno'] = {bm: med(inf[bm][bm]) for bm in BMS}
     res['cross_matrix'] = {tr: {ev: med(inf[tr][ev]) for ev in BMS} for tr in BMS}

@@ -201,4 +201,6 @@ class BinSplitCallback(Callback):
                     if torch.is_tensor(v) and v.shape[:1] == p.shape[:1] and v.ndim == p.ndim: v[[j, k]] = 0
             occ[k] = occ[j] = occ[j] / 2
             self.splits.append({'epoch': self.epoch, 'dead': k, 'split': j})
+    def state_dict(self): return {'splits': [dict(s) for s in self.splits], 'gen': self.gen.get_state()}
+    def load_state_dict(self, sd): self.splits = [dict(s) for s in sd['splits']]; self.gen.set_state(sd['gen'])
 

@@ -33,7 +33,7 @@ def nll(
     p = model.init if p is None else p
     n = _check_data(model, data)
     nu = model.expected(p)
-    val = (nu - torch.xlogy(n, nu)).sum() + model.constraint_nll(p)
+    val = (nu - torch.xlogy(n, torch.where(n > 0, nu, 1.))).sum() + model.constraint_nll(p)  # n log nu is 0 where n = 0, with a zero (not 0/0) derivative where nu = 0 too
     if constants:
         sig = model.sigmas[model.constrained]
         val = val + torch.lgamma(n + 1).sum() + (torch.log(sig) + 0.5 * math.log(2 * math.pi)).sum()

@@ -184,7 +184,9 @@ def profile_interval(
     H = grad_hess(model, best.params, data)[2]
     keep = [i for i, n in enumerate(model.par_names) if n not in fixed]
     Hk = H[keep][:, keep]
-    sd = float(torch.linalg.inv(Hk)[keep.index(ip), keep.index(ip)].clamp_min(1e-300).sqrt())
+    try: sd = float(torch.linalg.inv(Hk)[keep.index(ip), keep.index(ip)].clamp_min(1e-300).sqrt())
+    except torch.linalg.LinAlgError: sd = math.nan
+    if not math.isfinite(sd): sd = 0.1 * max(abs(xb), 1.)  # singular Hessian (e.g. a nuisance the model does not depend on): start from a tenth of the POI instead
     ends = []
     for sgn, bound in ((-1, lo_b), (1, hi_b)):
         step, x1 = sd, xb
